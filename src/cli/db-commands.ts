@@ -1,0 +1,75 @@
+import { CliError, confirm, defineCommand, intOption, Migrator, pad } from './commands.js';
+
+// todo db migrate | rollback | status | reset: migrations through DIRECT_DATABASE_URL when set.
+
+defineCommand('db migrate', {
+  summary: 'apply pending migrations (all, or up to --to N)',
+  usage: 'db migrate [--to N]',
+  options: { to: { type: 'string' } },
+  async run(ctx, values) {
+    const migrator = new Migrator(await ctx.open({ direct: true }), undefined, {
+      onApply: (m, _d, ms) => ctx.err(`applied ${pad(m.version)}_${m.name} (${Math.round(ms)} ms)`),
+    });
+    const applied = await migrator.migrate({ to: intOption(values.to, 'to') });
+    ctx.err(
+      applied.length
+        ? `migrated: ${applied.length} applied`
+        : 'nothing to migrate: the database is up to date',
+    );
+    return 0;
+  },
+});
+
+defineCommand('db rollback', {
+  summary: 'revert the newest migration (or --steps N, or every one above --to N)',
+  usage: 'db rollback [--steps N | --to N]',
+  options: { steps: { type: 'string' }, to: { type: 'string' } },
+  async run(ctx, values) {
+    if (values.steps !== undefined && values.to !== undefined)
+      throw new CliError('give --steps or --to, not both');
+    const migrator = new Migrator(await ctx.open({ direct: true }), undefined, {
+      onApply: (m, _d, ms) =>
+        ctx.err(`reverted ${pad(m.version)}_${m.name} (${Math.round(ms)} ms)`),
+    });
+    const reverted = await migrator.rollback({
+      steps: intOption(values.steps, 'steps', 1),
+      to: intOption(values.to, 'to'),
+    });
+    ctx.err(reverted.length ? `rolled back: ${reverted.length} reverted` : 'nothing to roll back');
+    return 0;
+  },
+});
+
+defineCommand('db status', {
+  summary: 'list migrations: applied, pending, or changed since applied (checksum drift)',
+  usage: 'db status',
+  async run(ctx) {
+    const statuses = await new Migrator(await ctx.open({ direct: true })).status();
+    for (const s of statuses) {
+      const when = s.appliedAt ? s.appliedAt.toISOString() : '';
+      ctx.out(`${pad(s.version)}  ${s.name.padEnd(28)} ${s.state.padEnd(8)} ${when}`.trimEnd());
+    }
+    const bad = statuses.filter((s) => s.state === 'changed' || s.state === 'unknown');
+    if (bad.length) {
+      ctx.err(`${bad.length} migration(s) differ from the files: see "changed"/"unknown" above`);
+      return 1;
+    }
+    return 0;
+  },
+});
+
+defineCommand('db reset', {
+  summary: 'revert every migration and apply them again: ALL DATA IS LOST (asks unless --yes)',
+  usage: 'db reset [--yes]',
+  options: { yes: { type: 'boolean', short: 'y' } },
+  async run(ctx, values) {
+    if (!values.yes && !(await confirm('Delete every user and task and rebuild the database?'))) {
+      throw new CliError('not confirmed: pass --yes to reset without asking');
+    }
+    const migrator = new Migrator(await ctx.open({ direct: true }));
+    await migrator.rollback({ to: 0 });
+    await migrator.migrate();
+    ctx.err('reset: the database is empty and migrated');
+    return 0;
+  },
+});

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { CliError, runCli } from './commands.js';
+
+// `todo`: a one-line reason and a non-zero exit on failure, never a stack trace.
+runCli(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`todo: ${message.split('\n')[0]}\n`);
+    if (!(error instanceof CliError) && process.env.TODO_DEBUG) console.error(error);
+    process.exitCode = 1;
+  },
+);

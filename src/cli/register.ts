@@ -1,0 +1,3 @@
+// Every command module registers itself on import; the order is the order of `todo --help`.
+import './serve-command.js';
+import './db-commands.js';

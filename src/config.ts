@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+// The only module that reads process.env. Everything else receives a typed Config.
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'on' || v === 'yes');
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://')
+  .refine((v) => URL.canParse(v), 'is not a valid URL');
+
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const list = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const emptyAsUnset = (v: unknown) => (v === '' ? undefined : v);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Unset: embedded PostgreSQL (PGlite) in DATA_DIR.
+  DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
+  // Direct (unpooled) URL for migrations: a transaction-mode pooler breaks advisory locks.
+  DIRECT_DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DB_POOL_MAX: int(10, 1, 1000),
+  DB_IDLE_TIMEOUT_MS: int(30_000),
+  // A Neon compute waking from zero takes seconds.
+  DB_CONNECT_TIMEOUT_MS: int(10_000, 1),
+  DB_STATEMENT_TIMEOUT_MS: int(30_000),
+  DB_CONNECT_RETRIES: int(5, 0, 100),
+  DB_SLOW_QUERY_MS: int(500),
+  // Named prepared statements: "auto" turns them off behind a transaction-mode pooler.
+  DB_PREPARE: z.enum(['auto', 'on', 'off']).default('auto'),
+  MIGRATE_ON_START: bool(true),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(3000, 0, 65_535),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Public URL of this server (Better Auth's base URL, trusted origin for sign-in forms).
+  BETTER_AUTH_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+  BETTER_AUTH_SECRET: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
+  AUTH_JWKS_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+  JWT_TTL_SECONDS: int(900, 30),
+  AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
+  AUTH_RATE_LIMIT_MAX: int(30, 1),
+  TRUST_PROXY: bool(false),
+  CORS_ORIGINS: list,
+  METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16).optional()),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads .env (if present) under the real environment, then validates once. */
+export function loadConfig(env: NodeJS.ProcessEnv = readEnvironment()): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'environment');
+  // Never echo the value: a URL may carry a password.
+  throw new ConfigError(`invalid configuration: ${name} ${issue.message}`);
+}
+
+function readEnvironment(): NodeJS.ProcessEnv {
+  if (existsSync('.env')) {
+    // Real environment variables win over the file, as with dotenv.
+    const before = { ...process.env };
+    process.loadEnvFile('.env');
+    Object.assign(process.env, before);
+  }
+  return process.env;
+}

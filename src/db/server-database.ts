@@ -1,0 +1,167 @@
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { parseConnectionUrl } from './connection-url.js';
+import {
+  type Database,
+  DatabaseUnavailableError,
+  inTransaction,
+  type Queryable,
+  type QueryOptions,
+  type Row,
+} from './database.js';
+import type { DatabaseObserver } from './observer.js';
+
+export interface ServerDatabaseOptions {
+  url: string;
+  poolMax: number;
+  idleTimeoutMs: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  slowQueryMs: number;
+  /** Named prepared statements; off behind a transaction-mode pooler. */
+  prepare: 'auto' | 'on' | 'off';
+  logger: Logger;
+  observer?: DatabaseObserver;
+}
+
+// bigint ids fit in a double for 2^53 tasks; the API speaks JSON numbers anyway.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export function createServerDatabase(options: ServerDatabaseOptions): Database & { pool: pg.Pool } {
+  const target = parseConnectionUrl(options.url);
+  const prepare = options.prepare === 'on' || (options.prepare === 'auto' && !target.pooled);
+  const pool = new pg.Pool({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    options: target.options,
+    ssl: target.ssl,
+    enableChannelBinding: target.enableChannelBinding,
+    application_name: target.applicationName ?? 'todo-service',
+    max: options.poolMax,
+    idleTimeoutMillis: options.idleTimeoutMs,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    // A startup parameter, so it costs no round trip; PgBouncer passes it through
+    // only when listed in ignore_startup_parameters, so pooled URLs leave it to the server.
+    statement_timeout: target.pooled ? undefined : options.statementTimeoutMs,
+    types,
+  } as pg.PoolConfig);
+  const { logger, observer } = options;
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', (error) => logger.warn({ err: describe(error) }, 'database connection lost'));
+
+  const run = async <R extends Row>(
+    client: pg.Pool | pg.PoolClient,
+    text: string,
+    params: readonly unknown[] | undefined,
+    queryOptions: QueryOptions | undefined,
+  ): Promise<R[]> => {
+    const started = performance.now();
+    try {
+      const result = await client.query<R>({
+        text,
+        values: params as unknown[] | undefined,
+        name: prepare ? queryOptions?.name : undefined,
+      });
+      return result.rows;
+    } catch (error) {
+      throw translate(error, observer);
+    } finally {
+      const ms = performance.now() - started;
+      observer?.onQuery?.(ms);
+      if (ms >= options.slowQueryMs) {
+        logger.warn(
+          { statement: queryOptions?.name ?? text.slice(0, 120), ms: Math.round(ms) },
+          'slow query',
+        );
+      }
+    }
+  };
+
+  const sessionOn = (client: pg.PoolClient): Queryable => ({
+    query: (text, params, queryOptions) => run(client, text, params, queryOptions),
+    exec: async (sql) => {
+      await run(client, sql, undefined, undefined);
+    },
+  });
+
+  const acquire = async (): Promise<pg.PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw translate(error, observer);
+    }
+  };
+
+  const database: Database & { pool: pg.Pool } = {
+    kind: 'server',
+    pool,
+    query: (text, params, queryOptions) => run(pool, text, params, queryOptions),
+    exec: async (sql) => {
+      await run(pool, sql, undefined, undefined);
+    },
+    async withSession(fn) {
+      const client = await acquire();
+      let broken = false;
+      try {
+        return await fn(sessionOn(client));
+      } catch (error) {
+        broken = error instanceof DatabaseUnavailableError;
+        throw error;
+      } finally {
+        // A session may hold advisory locks or settings: never hand it to someone else.
+        client.release(broken ? true : undefined);
+      }
+    },
+    transaction(fn) {
+      return database.withSession((session) => inTransaction(session, fn));
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  };
+  return database;
+}
+
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up)
+  '53300', // too_many_connections
+]);
+
+function translate(error: unknown, observer: DatabaseObserver | undefined): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: string }).code;
+  const unavailable =
+    (code !== undefined && (unavailableCodes.has(code) || code.startsWith('08'))) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ETIMEDOUT/i.test(
+      error.message,
+    );
+  if (unavailable) {
+    observer?.onConnectError?.();
+    return new DatabaseUnavailableError(`database unavailable: ${code ?? error.message}`, {
+      cause: error,
+    });
+  }
+  observer?.onError?.();
+  return error;
+}
+
+function describe(error: Error): { message: string; code?: string } {
+  return { message: error.message, code: (error as { code?: string }).code };
+}

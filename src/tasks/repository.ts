@@ -1,0 +1,220 @@
+import type { Queryable, Row } from '../db/database.js';
+import { AppError, IdempotencyKeyReused, VersionMismatch } from '../errors.js';
+import { buildListSql, type ListQuery, type Position } from './list-query.js';
+import {
+  type Priority,
+  priorities,
+  type Task,
+  type TaskCounts,
+  type TaskFields,
+  type TaskStatus,
+} from './task.js';
+
+// Every statement is scoped by the caller's user id, and each call is one prepared round trip
+// to a function of migrations/0004_task_functions.up.sql that also sets app.user_id for RLS.
+
+interface TaskRow extends Row {
+  id: number;
+  user_id: string;
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  completed: boolean;
+  completed_at: Date | null;
+  priority: number;
+  tags: string[];
+  due_date: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface Idempotency {
+  key: string;
+  /** Hash of the request; the same key with another fingerprint is refused. */
+  fingerprint: string;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  /** Where the next page starts; absent on the last page. */
+  next?: Position;
+}
+
+export class TaskRepository {
+  constructor(private readonly db: Queryable) {}
+
+  async create(userId: string, fields: TaskFields, idempotency?: Idempotency): Promise<Task> {
+    const rows = await this.call(
+      'task_create',
+      'SELECT * FROM task_create($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [
+        userId,
+        fields.title,
+        fields.description,
+        fields.status,
+        priorities.indexOf(fields.priority),
+        fields.tags,
+        fields.dueDate,
+        idempotency?.key ?? null,
+        idempotency?.fingerprint ?? null,
+      ],
+    );
+    return toTask(rows[0]!);
+  }
+
+  async get(userId: string, id: number): Promise<Task | undefined> {
+    const rows = await this.call('task_get', 'SELECT * FROM task_get($1, $2)', [userId, id]);
+    return rows[0] && toTask(rows[0]);
+  }
+
+  async list(userId: string, query: ListQuery): Promise<TaskPage> {
+    const { sql, params } = buildListSql(userId, query);
+    const rows = await this.call('task_query', 'SELECT * FROM task_query($1, $2, $3)', [
+      userId,
+      sql,
+      params,
+    ]);
+    const tasks = rows.slice(0, query.limit).map(toTask);
+    if (rows.length <= query.limit) return { tasks };
+    const last = tasks.at(-1)!;
+    return { tasks, next: { value: sortValue(last, query.sort), id: last.id } };
+  }
+
+  /** Changes the given fields; undefined when the user has no such task. */
+  async update(
+    userId: string,
+    id: number,
+    changes: Partial<TaskFields>,
+    expectedVersion?: number,
+  ): Promise<Task | undefined> {
+    const set = (key: keyof TaskFields) => changes[key] !== undefined;
+    const rows = await this.call(
+      'task_update',
+      'SELECT * FROM task_update($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
+      [
+        userId,
+        id,
+        expectedVersion ?? null,
+        set('title'),
+        changes.title ?? null,
+        set('description'),
+        changes.description ?? null,
+        set('status'),
+        changes.status ?? null,
+        set('priority'),
+        changes.priority === undefined ? null : priorities.indexOf(changes.priority),
+        set('tags'),
+        changes.tags ?? null,
+        set('dueDate'),
+        changes.dueDate ?? null,
+      ],
+    );
+    return rows[0] && toTask(rows[0]);
+  }
+
+  /** completed -> pending, anything else -> completed. */
+  async toggle(userId: string, id: number, expectedVersion?: number): Promise<Task | undefined> {
+    const rows = await this.call('task_toggle', 'SELECT * FROM task_toggle($1, $2, $3)', [
+      userId,
+      id,
+      expectedVersion ?? null,
+    ]);
+    return rows[0] && toTask(rows[0]);
+  }
+
+  /** True when a task was deleted. */
+  async delete(userId: string, id: number, expectedVersion?: number): Promise<boolean> {
+    const rows = await this.call(
+      'task_delete',
+      'SELECT task_delete AS id FROM task_delete($1, $2, $3)',
+      [userId, id, expectedVersion ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  async counts(userId: string): Promise<TaskCounts> {
+    const rows = await this.call('task_counts', 'SELECT * FROM task_counts($1)', [userId]);
+    const row = rows[0] as Record<string, unknown>;
+    return {
+      total: Number(row.total),
+      pending: Number(row.pending),
+      inProgress: Number(row.in_progress),
+      completed: Number(row.completed),
+      overdue: Number(row.overdue),
+    };
+  }
+
+  /** Every task of the user, oldest first (for the account export). */
+  async all(userId: string): Promise<Task[]> {
+    const rows = await this.call('task_query', 'SELECT * FROM task_query($1, $2, $3)', [
+      userId,
+      'SELECT * FROM tasks WHERE user_id = $1[1] ORDER BY created_at, id',
+      [userId],
+    ]);
+    return rows.map(toTask);
+  }
+
+  private async call(name: string, text: string, params: unknown[]): Promise<TaskRow[]> {
+    try {
+      return await this.db.query<TaskRow>(text, params, { name });
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}
+
+/** Database refusals that are the client's doing become application errors. */
+function translate(error: unknown): unknown {
+  const pgError = error as { code?: string; constraint?: string };
+  switch (pgError.code) {
+    case 'TDV01':
+      return VersionMismatch();
+    case 'TDK01':
+      return IdempotencyKeyReused();
+    case '23503': // tasks_user_id_fkey: the user was deleted after the token was issued
+      return new AppError('unauthorized', 'The signed-in user no longer exists.');
+    case '23514': // a CHECK constraint: the API validates first, so this is a backstop
+    case '22001':
+    case '22021': // invalid byte sequence (NUL)
+    case '22P02':
+      return new AppError('validation_failed', 'The task breaks a rule of the database.', {
+        errors: [{ path: pgError.constraint ?? '', message: 'violates a constraint' }],
+      });
+    default:
+      return error;
+  }
+}
+
+export function toTask(row: TaskRow): Task {
+  return {
+    id: Number(row.id),
+    userId: row.user_id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    completed: row.completed,
+    completedAt: row.completed_at,
+    priority: priorities[row.priority] as Priority,
+    tags: row.tags,
+    dueDate: row.due_date,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function sortValue(task: Task, sort: ListQuery['sort']): Position['value'] {
+  switch (sort) {
+    case 'created_at':
+      return task.createdAt.toISOString();
+    case 'updated_at':
+      return task.updatedAt.toISOString();
+    case 'due_date':
+      return task.dueDate?.toISOString() ?? null;
+    case 'priority':
+      return priorities.indexOf(task.priority);
+    case 'title':
+      return task.title;
+  }
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Database } from '../../src/db/database.js';
+import { openEmbeddedDatabase } from '../../src/db/embedded-database.js';
+import { Migrator } from '../../src/db/migrator.js';
+import { createServerDatabase } from '../../src/db/server-database.js';
+import { createLogger } from '../../src/logger.js';
+
+// Every test file gets its own database, built by the migrations (never by a schema push)
+// and dropped afterwards, so files run in parallel and in any order.
+
+export const adminUrl =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const silentLogger = createLogger('silent');
+
+export interface TestDatabase {
+  name: string;
+  /** URL of the test database, as the admin (superuser) role. */
+  url: string;
+  db: Database;
+  drop(): Promise<void>;
+}
+
+export function urlFor(database: string, user?: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  if (user) {
+    url.username = user;
+    url.password = '';
+  }
+  return url.toString();
+}
+
+export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+export function openServerDatabase(url: string, poolMax = 5): Database {
+  return createServerDatabase({
+    url,
+    poolMax,
+    idleTimeoutMs: 10_000,
+    connectTimeoutMs: 5_000,
+    statementTimeoutMs: 30_000,
+    slowQueryMs: 10_000,
+    prepare: 'auto',
+    logger: silentLogger,
+  });
+}
+
+export async function createTestDatabase(
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
+  const name = `todo_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = urlFor(name);
+  const db = openServerDatabase(url);
+  if (options.migrate !== false) await new Migrator(db).migrate();
+  return {
+    name,
+    url,
+    db,
+    async drop() {
+      await db.close();
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/** A login role that is not a superuser, so RLS applies to it; granted the app's tables. */
+export async function createAppRole(
+  database: TestDatabase,
+): Promise<{ role: string; url: string }> {
+  const role = `todo_app_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS`);
+  await database.db.exec(`
+    GRANT USAGE ON SCHEMA public TO ${role};
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};
+    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role};
+  `);
+  return { role, url: urlFor(database.name, role) };
+}
+
+export async function dropRole(role: string, database: TestDatabase): Promise<void> {
+  await database.db.exec(`DROP OWNED BY ${role}`);
+  await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+}
+
+/** PGlite in memory, migrated. */
+export async function createEmbeddedTestDatabase(): Promise<Database> {
+  const db = await openEmbeddedDatabase(undefined);
+  await new Migrator(db).migrate();
+  return db;
+}
