@@ -1,43 +1,75 @@
 import { serve } from '@hono/node-server';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createAuth, publicBaseUrl } from './auth/auth.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
 import type { Config } from './config.js';
 import { redactUrl } from './db/connection-url.js';
+import type { Database } from './db/database.js';
 import { Migrator } from './db/migrator.js';
 import { openDatabase, waitForDatabase } from './db/open-database.js';
 import { createApp } from './http/app.js';
+import type { AppEnv } from './http/context.js';
 import type { Logger } from './logger.js';
+import { Metrics } from './ops/metrics.js';
 
 export interface RunningServer {
   port: number;
   close(): Promise<void>;
 }
 
+/** The whole application over an open database: auth, JWT verifier, metrics, routes. */
+export function buildApp(
+  config: Config,
+  logger: Logger,
+  db: Database,
+  metrics = new Metrics(),
+): OpenAPIHono<AppEnv> {
+  const auth = createAuth(config, db, logger);
+  const baseURL = publicBaseUrl(config);
+  const jwt = new JwtVerifier({
+    loadOwnKeys: async () => (await auth.api.getJwks()) as import('jose').JSONWebKeySet,
+    issuer: baseURL,
+    audience: baseURL,
+    externalJwksUrl: config.AUTH_JWKS_URL,
+  });
+  metrics.watchPool(db);
+  return createApp({ config, logger, db, migrator: new Migrator(db), auth, jwt, metrics });
+}
+
+/** Applies pending migrations, through DIRECT_DATABASE_URL when the app's URL is a pooler. */
+export async function migrateOnStart(
+  config: Config,
+  logger: Logger,
+  db: Database,
+): Promise<number> {
+  const direct = config.DIRECT_DATABASE_URL
+    ? await openDatabase(config, { logger, direct: true, poolMax: 1 })
+    : db;
+  try {
+    const migrator = new Migrator(direct, undefined, {
+      onApply: (m, _d, ms) =>
+        logger.info(
+          { migration: m.version, name: m.name, ms: Math.round(ms) },
+          'migration applied',
+        ),
+    });
+    await migrator.migrate();
+    return migrator.latestVersion;
+  } finally {
+    if (direct !== db) await direct.close();
+  }
+}
+
 /** Opens the database, migrates (unless MIGRATE_ON_START=false), and listens on HOST:PORT. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const db = await openDatabase(config, { logger });
+  const metrics = new Metrics();
+  const db = await openDatabase(config, { logger, observer: metrics.dbObserver });
   await waitForDatabase(db, config.DB_CONNECT_RETRIES, logger);
-  const where = config.DATABASE_URL
-    ? redactUrl(config.DATABASE_URL)
-    : `embedded PostgreSQL in ${config.DATA_DIR}`;
-  const migrator = new Migrator(db);
-  if (config.MIGRATE_ON_START) {
-    // Migrations go through the direct URL when the app's URL is a pooler.
-    const direct = config.DIRECT_DATABASE_URL
-      ? await openDatabase(config, { logger, direct: true, poolMax: 1 })
-      : db;
-    try {
-      const applied = await new Migrator(direct, undefined, {
-        onApply: (m, _d, ms) =>
-          logger.info(
-            { migration: m.version, name: m.name, ms: Math.round(ms) },
-            'migration applied',
-          ),
-      }).migrate();
-      if (applied.length === 0) logger.debug('database schema is up to date');
-    } finally {
-      if (direct !== db) await direct.close();
-    }
-  }
-  const app = createApp({ config, logger, db, migrator });
+  if (config.MIGRATE_ON_START)
+    metrics.migrationVersion.set(await migrateOnStart(config, logger, db));
+  else metrics.migrationVersion.set((await new Migrator(db).currentVersion()).version);
+  warnIfRlsIsBypassed(db, logger);
+  const app = buildApp(config, logger, db, metrics);
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('listening', () => {
@@ -46,22 +78,38 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     server.once('error', reject);
   });
-  logger.info(
-    {
-      url: `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`,
-      database: where,
-    },
-    'listening',
-  );
+  const where = config.DATABASE_URL
+    ? redactUrl(config.DATABASE_URL)
+    : `embedded PostgreSQL in ${config.DATA_DIR}`;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  logger.info({ url: `http://${host}:${port}`, database: where, pid: process.pid }, 'listening');
   let closing: Promise<void> | undefined;
   return {
     port,
     close() {
       // Stop accepting, let in-flight requests finish, then close the pool.
-      closing ??= new Promise<void>((resolve) => server.close(() => resolve())).then(() =>
-        db.close(),
-      );
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets would hold close() open.
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }).then(() => db.close());
       return closing;
     },
   };
+}
+
+/** Superusers bypass row-level security: say so, since it is a second lock we rely on. */
+function warnIfRlsIsBypassed(db: Database, logger: Logger): void {
+  if (db.kind !== 'server') return;
+  db.query<{ bypass: boolean }>(
+    'SELECT rolsuper OR rolbypassrls AS bypass FROM pg_roles WHERE rolname = current_user',
+  )
+    .then((rows) => {
+      if (rows[0]?.bypass) {
+        logger.warn(
+          'connected as a role that bypasses row-level security; use a non-superuser role in production',
+        );
+      }
+    })
+    .catch(() => {});
 }

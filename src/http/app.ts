@@ -1,19 +1,182 @@
-import { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { registerAccountHandlers } from '../account/handlers.js';
+import { AccountRepository } from '../account/repository.js';
+import { type Auth, CLIENT_IP_HEADER } from '../auth/auth.js';
+import type { JwtVerifier } from '../auth/jwt-verifier.js';
+import { requireUser } from '../auth/middleware.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { Migrator } from '../db/migrator.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { healthRoutes } from '../ops/health.js';
+import type { Metrics } from '../ops/metrics.js';
+import { registerTaskHandlers } from '../tasks/handlers.js';
+import { TaskRepository } from '../tasks/repository.js';
+import { taskBases } from '../tasks/routes.js';
+import type { AppEnv } from './context.js';
+import { accessLog, jsonBodyGuard, MAX_BODY_BYTES, requestId } from './middleware.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { fieldErrors, problemResponse, RETRY_AFTER_SECONDS, toAppError } from './problem.js';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   db: Database;
   migrator: Migrator;
+  auth: Auth;
+  jwt: JwtVerifier;
+  metrics: Metrics;
 }
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+const exposedHeaders = ['ETag', 'Location', 'Link', 'X-Next-Cursor', 'X-Request-Id', 'Retry-After'];
+
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const { config, logger, db, auth, metrics } = deps;
+  const app = new OpenAPIHono<AppEnv>({
+    // A body that breaks its schema is 422; a bad query, path parameter or header is 400.
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const code = result.target === 'json' ? 'validation_failed' : 'bad_request';
+      const message =
+        code === 'validation_failed'
+          ? 'The request body is not valid.'
+          : `The ${result.target} is not valid.`;
+      return problemResponse(
+        c as Context<AppEnv>,
+        new AppError(code, message, { errors: fieldErrors(result.error.issues) }),
+      );
+    },
+  });
+
+  app.use('*', requestId(logger), accessLog(logger), metrics.middleware());
+  app.onError((error, c) => problemResponse(c, toAppError(error, c, logger)));
+  app.notFound((c) =>
+    problemResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
+  );
+
+  app.use(
+    '/api/*',
+    cors({
+      origin: (origin) => (config.CORS_ORIGINS.includes(origin) ? origin : null),
+      credentials: true,
+      exposeHeaders: exposedHeaders,
+      allowHeaders: [
+        'Content-Type',
+        'Authorization',
+        'If-Match',
+        'Idempotency-Key',
+        'X-Request-Id',
+      ],
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('payload_too_large', 'The request body is larger than 64 KiB.');
+      },
+    }),
+  );
+
   app.route('/', healthRoutes(deps));
+  app.get('/metrics', async (c) => {
+    if (
+      config.METRICS_TOKEN &&
+      c.req.header('authorization') !== `Bearer ${config.METRICS_TOKEN}`
+    ) {
+      throw new AppError('unauthorized', 'Send the metrics token as a bearer token.');
+    }
+    return c.body(await metrics.registry.metrics(), 200, {
+      'Content-Type': metrics.registry.contentType,
+    });
+  });
+
+  // Better Auth answers /api/auth/* in its own JSON shape; we add the client address it
+  // rate-limits by, Retry-After on its 429s, and 503 when its database is down.
+  app.on(['GET', 'POST'], '/api/auth/*', async (c) => {
+    const request = c.req.raw;
+    request.headers.set(CLIENT_IP_HEADER, clientIp(c, config.TRUST_PROXY));
+    const response = await auth.handler(request);
+    if (response.status === 429 && !response.headers.has('Retry-After')) {
+      const headers = new Headers(response.headers);
+      headers.set(
+        'Retry-After',
+        response.headers.get('X-Retry-After') ?? String(config.AUTH_RATE_LIMIT_WINDOW_SECONDS),
+      );
+      return new Response(response.body, { status: 429, headers });
+    }
+    if (response.status >= 500 && !(await databaseReachable(db))) {
+      return c.json(
+        { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.' },
+        503,
+        {
+          'Retry-After': String(RETRY_AFTER_SECONDS),
+        },
+      );
+    }
+    return response;
+  });
+
+  const tasks = new TaskRepository(db);
+  const accounts = new AccountRepository(db);
+  const authenticated = requireUser(auth, deps.jwt, db);
+  for (const path of [
+    '/api/tasks',
+    '/api/tasks/*',
+    '/api/me',
+    '/api/me/*',
+    '/api/:user_id/tasks',
+    '/api/:user_id/tasks/*',
+  ]) {
+    app.use(path, authenticated, jsonBodyGuard);
+  }
+  // The original front end's paths name the user: only the caller's own id is allowed.
+  for (const path of ['/api/:user_id/tasks', '/api/:user_id/tasks/*']) {
+    app.use(path, async (c, next) => {
+      if (c.req.param('user_id') !== c.get('user').id) {
+        throw new AppError('forbidden', 'The user in the path is not the signed-in user.');
+      }
+      await next();
+    });
+  }
+  registerAccountHandlers(app, accounts, tasks);
+  for (const base of taskBases) registerTaskHandlers(app, base, tasks);
+
+  let document: Promise<object> | undefined;
+  app.get('/openapi.json', async (c) =>
+    c.json(await (document ??= buildOpenApiDocument(app, auth))),
+  );
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Todo API' }));
   return app;
+}
+
+function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
+  if (trustProxy) {
+    // The address our proxy appended is the last one; earlier ones are the client's say-so.
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function databaseReachable(db: Database): Promise<boolean> {
+  try {
+    await db.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
 }

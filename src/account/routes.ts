@@ -1,0 +1,66 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { problemResponses } from '../http/openapi-responses.js';
+import { TaskSchema } from '../tasks/schemas.js';
+
+const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
+const tags = ['Account'];
+
+export const ProfileSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    created_at: z.string().openapi({ format: 'date-time' }),
+    counts: z.object({
+      total: z.number().int(),
+      pending: z.number().int(),
+      in_progress: z.number().int(),
+      completed: z.number().int(),
+      overdue: z.number().int().openapi({ description: 'Not completed and due before now' }),
+    }),
+  })
+  .openapi('Profile');
+
+const UserSchema = ProfileSchema.omit({ counts: true });
+
+export const accountRoutes = {
+  me: createRoute({
+    method: 'get',
+    path: '/api/me',
+    tags,
+    security,
+    summary: "The caller's profile and task counts",
+    responses: {
+      200: { content: { 'application/json': { schema: ProfileSchema } }, description: 'Profile' },
+      ...problemResponses(),
+    },
+  }),
+  export: createRoute({
+    method: 'get',
+    path: '/api/me/export',
+    tags,
+    security,
+    summary: "All the caller's data as one JSON document",
+    responses: {
+      200: {
+        content: {
+          'application/json': {
+            schema: z
+              .object({ exported_at: z.string(), user: UserSchema, tasks: z.array(TaskSchema) })
+              .openapi('AccountExport'),
+          },
+        },
+        description: 'Everything we hold about the caller',
+      },
+      ...problemResponses(),
+    },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/api/me',
+    tags,
+    security,
+    summary: 'Delete the account, its sessions and all its tasks',
+    responses: { 204: { description: 'Deleted' }, ...problemResponses() },
+  }),
+};

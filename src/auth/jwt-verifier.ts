@@ -1,0 +1,110 @@
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
+
+// JWTs are checked locally against cached key sets: no database round trip per request.
+// Our own keys come from Better Auth once and again only when a token names an unknown key
+// (rotation), at most every 30 s; an external deployment's keys (AUTH_JWKS_URL) are fetched
+// and cached by jose.
+
+export interface VerifiedClaims {
+  sub: string;
+  email?: string;
+  name?: string;
+}
+
+export interface JwtVerifierOptions {
+  loadOwnKeys: () => Promise<JSONWebKeySet>;
+  issuer: string;
+  audience: string;
+  externalJwksUrl?: string;
+}
+
+const REFRESH_INTERVAL_MS = 30_000;
+
+export class JwtVerifier {
+  #own: ReturnType<typeof createLocalJWKSet> | undefined;
+  #loadedAt = 0;
+  #loading: Promise<void> | undefined;
+  readonly #external: ReturnType<typeof createRemoteJWKSet> | undefined;
+
+  constructor(private readonly options: JwtVerifierOptions) {
+    this.#external = options.externalJwksUrl
+      ? createRemoteJWKSet(new URL(options.externalJwksUrl))
+      : undefined;
+  }
+
+  /** The token's claims, or undefined when it is not valid (signature, expiry, issuer, audience). */
+  async verify(token: string): Promise<VerifiedClaims | undefined> {
+    const payload = (await this.verifyOwn(token)) ?? (await this.verifyExternal(token));
+    if (!payload || typeof payload.sub !== 'string' || payload.sub === '') return undefined;
+    return {
+      sub: payload.sub,
+      email: typeof payload.email === 'string' ? payload.email : undefined,
+      name: typeof payload.name === 'string' ? payload.name : undefined,
+    };
+  }
+
+  private async verifyOwn(token: string): Promise<JWTPayload | undefined> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const keys = await this.ownKeys(attempt > 0);
+      if (!keys) return undefined;
+      try {
+        const { payload } = await jwtVerify(token, keys, {
+          issuer: this.options.issuer,
+          audience: this.options.audience,
+          algorithms: ['EdDSA'],
+        });
+        return payload;
+      } catch (error) {
+        if (!(error instanceof errors.JWKSNoMatchingKey)) return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  private async verifyExternal(token: string): Promise<JWTPayload | undefined> {
+    if (!this.#external) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, this.#external, {
+        algorithms: ['EdDSA', 'ES256', 'RS256'],
+      });
+      return payload;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async ownKeys(refresh: boolean) {
+    const stale = refresh && Date.now() - this.#loadedAt > REFRESH_INTERVAL_MS;
+    if (!this.#own || stale) {
+      this.#loading ??= this.options
+        .loadOwnKeys()
+        .then((set) => {
+          this.#own = createLocalJWKSet(set);
+          this.#loadedAt = Date.now();
+        })
+        .finally(() => {
+          this.#loading = undefined;
+        });
+      await this.#loading;
+    }
+    return this.#own;
+  }
+}
+
+/** Cheap shape test: three base64url segments, the first a JSON header with "alg". */
+export function looksLikeJwt(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3) return false;
+  try {
+    return typeof JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8')).alg === 'string';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,18 @@
+import type { Logger } from '../logger.js';
+
+/** The signed-in caller, as the auth middleware found it. */
+export interface CurrentUser {
+  id: string;
+  email: string | undefined;
+  name: string | undefined;
+  via: 'cookie' | 'session-token' | 'jwt';
+}
+
+/** Hono's typed per-request variables. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    user: CurrentUser;
+  };
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { AppEnv } from './context.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Accepts a sane X-Request-Id or makes one; echoed in the response and every log line. */
+export function requestId(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const id = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    c.set('requestId', id);
+    c.set('logger', logger);
+    c.header('X-Request-Id', id);
+    await next();
+  };
+}
+
+/** The route pattern a request matched ("/api/tasks/:id"), for logs and metric labels. */
+export function routeOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
+  const path = routePath(c, -1);
+  return !path || path === '*' || path.endsWith('/*')
+    ? c.res.status === 404
+      ? 'unmatched'
+      : path || 'unmatched'
+    : path;
+}
+
+/** One line per request: method, route pattern, status, duration, request id. Never headers. */
+export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    const status = c.res.status;
+    const line = {
+      request_id: c.get('requestId'),
+      method: c.req.method,
+      route: routeOf(c),
+      status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    };
+    if (status >= 500) logger.error(line, 'request');
+    else logger.info(line, 'request');
+  };
+}
+
+/**
+ * Requests that carry a body must say it is JSON (415) and keep it under 64 KiB (413),
+ * checked from Content-Length before anything is read; chunked bodies are counted as read.
+ */
+export const jsonBodyGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const method = c.req.method;
+  if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return next();
+  const length = Number(c.req.header('content-length') ?? 'NaN');
+  const hasBody = c.req.header('transfer-encoding') !== undefined || length > 0;
+  const toggle = method === 'PATCH' && c.req.path.endsWith('/complete');
+  if (!hasBody && toggle) return next();
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
+    throw new AppError(
+      'unsupported_media_type',
+      'Send the body as JSON with Content-Type: application/json.',
+    );
+  }
+  if (length > MAX_BODY_BYTES) {
+    throw new AppError('payload_too_large', 'The request body is larger than 64 KiB.');
+  }
+  return next();
+};

@@ -1,0 +1,153 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { etagHeader, problemResponses } from '../http/openapi-responses.js';
+import {
+  TaskCreateSchema,
+  TaskIdParamSchema,
+  TaskListQuerySchema,
+  TaskPatchSchema,
+  TaskReplaceSchema,
+  TaskSchema,
+  UserIdParamSchema,
+} from './schemas.js';
+
+// The task API's contracts. Each route exists twice: /api/tasks… and the original front
+// end's /api/{user_id}/tasks… (403 when {user_id} is not the caller).
+
+export const taskBases = ['/api/tasks', '/api/{user_id}/tasks'] as const;
+export type TaskBase = (typeof taskBases)[number];
+
+const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
+const ifMatch = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .openapi({ description: 'Write only if the task is at this version: "3"' }),
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+export function taskRoutes(base: TaskBase) {
+  const byUser = base !== '/api/tasks';
+  const tags = [byUser ? 'Tasks (by user path)' : 'Tasks'];
+  const pathParams = byUser ? UserIdParamSchema : z.object({});
+  const taskParams = byUser ? TaskIdParamSchema.extend(UserIdParamSchema.shape) : TaskIdParamSchema;
+  const extra = byUser ? [403] : [];
+  const one = `${base}/{id}`;
+  return {
+    list: createRoute({
+      method: 'get',
+      path: base,
+      tags,
+      security,
+      summary: "List the caller's tasks",
+      description: 'Keyset pagination: follow Link rel="next" or pass X-Next-Cursor as cursor.',
+      request: { params: pathParams, query: TaskListQuerySchema },
+      responses: {
+        200: {
+          ...json(z.array(TaskSchema), 'A page of tasks'),
+          headers: {
+            Link: {
+              description: '<…>; rel="next" when there is a next page',
+              schema: { type: 'string' },
+            },
+            'X-Next-Cursor': { description: 'Cursor of the next page', schema: { type: 'string' } },
+          },
+        },
+        ...problemResponses(400, ...extra),
+      },
+    }),
+    create: createRoute({
+      method: 'post',
+      path: base,
+      tags,
+      security,
+      summary: 'Create a task',
+      request: {
+        params: pathParams,
+        headers: z.object({
+          'idempotency-key': z.string().optional().openapi({
+            description: 'A retry with the same key and body returns the original response',
+          }),
+        }),
+        body: { ...json(TaskCreateSchema, 'The new task'), required: true },
+      },
+      responses: {
+        201: {
+          ...json(TaskSchema, 'Created'),
+          headers: {
+            ...etagHeader,
+            Location: { description: 'URL of the task', schema: { type: 'string' } },
+          },
+        },
+        ...problemResponses(400, 413, 415, 422, ...extra),
+      },
+    }),
+    get: createRoute({
+      method: 'get',
+      path: one,
+      tags,
+      security,
+      summary: 'Get one task',
+      request: { params: taskParams },
+      responses: {
+        200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
+        ...problemResponses(400, 404, ...extra),
+      },
+    }),
+    replace: createRoute({
+      method: 'put',
+      path: one,
+      tags,
+      security,
+      summary: 'Replace the writable fields (omitted ones reset to defaults)',
+      request: {
+        params: taskParams,
+        headers: ifMatch,
+        body: { ...json(TaskReplaceSchema, 'The task'), required: true },
+      },
+      responses: {
+        200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
+        ...problemResponses(400, 404, 412, 413, 415, 422, ...extra),
+      },
+    }),
+    patch: createRoute({
+      method: 'patch',
+      path: one,
+      tags,
+      security,
+      summary: 'Change some fields',
+      request: {
+        params: taskParams,
+        headers: ifMatch,
+        body: { ...json(TaskPatchSchema, 'Fields to change'), required: true },
+      },
+      responses: {
+        200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
+        ...problemResponses(400, 404, 412, 413, 415, 422, ...extra),
+      },
+    }),
+    remove: createRoute({
+      method: 'delete',
+      path: one,
+      tags,
+      security,
+      summary: 'Delete a task',
+      request: { params: taskParams, headers: ifMatch },
+      responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 404, 412, ...extra) },
+    }),
+    toggle: createRoute({
+      method: 'patch',
+      path: `${one}/complete`,
+      tags,
+      security,
+      summary: 'Toggle completed ↔ pending',
+      request: { params: taskParams, headers: ifMatch },
+      responses: {
+        200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
+        ...problemResponses(400, 404, 412, ...extra),
+      },
+    }),
+  };
+}

@@ -1,0 +1,167 @@
+import { z } from '@hono/zod-openapi';
+import { sortKeys } from './list-query.js';
+import { DESCRIPTION_MAX, priorities, TAG_MAX, TAGS_MAX, TITLE_MAX, taskStatuses } from './task.js';
+
+// Request and response schemas of the task API: they validate requests and write the
+// OpenAPI document. Limits come from task.ts, the same numbers the database checks.
+
+/** Lengths are in code points (char_length in PostgreSQL), not UTF-16 units. */
+const codePoints = (s: string) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+const noNul = (s: string) => !s.includes('\u0000');
+
+const text = (max: number, options: { trim?: boolean; min?: number } = {}) =>
+  z
+    .string()
+    .refine(noNul, 'must not contain NUL characters')
+    .transform((s) => (options.trim ? s.trim() : s))
+    .refine(
+      (s) => codePoints(s) >= (options.min ?? 0),
+      options.min ? 'must not be empty' : 'is too short',
+    )
+    .refine((s) => codePoints(s) <= max, `must be at most ${max} characters`);
+
+const title = text(TITLE_MAX, { trim: true, min: 1 }).openapi({
+  description: `1..${TITLE_MAX} characters; stored without leading or trailing white space`,
+  example: 'Write the quarterly report',
+});
+const description = text(DESCRIPTION_MAX)
+  .nullable()
+  .openapi({
+    description: `At most ${DESCRIPTION_MAX} characters`,
+    example: 'Numbers from finance first',
+  });
+const status = z.enum(taskStatuses).openapi({ example: 'pending' });
+const priority = z.enum(priorities).openapi({ example: 'medium' });
+const tag = text(TAG_MAX, { trim: true, min: 1 }).transform((s) => s.toLowerCase());
+const tags = z
+  .array(tag)
+  .max(100)
+  .transform((list) => [...new Set(list)])
+  .refine((list) => list.length <= TAGS_MAX, `at most ${TAGS_MAX} distinct tags`)
+  .openapi({
+    description: `At most ${TAGS_MAX} tags, each 1..${TAG_MAX} characters; stored lower-cased, without duplicates`,
+    example: ['work'],
+  });
+
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDate = z.iso.date();
+/** ISO 8601 date-time with Z or an offset, or a date (midnight UTC). */
+export const instant = z
+  .string()
+  .refine((s) => isoDateTime.safeParse(s).success || isoDate.safeParse(s).success, {
+    message: 'must be an ISO 8601 date-time with Z or an offset, or a date YYYY-MM-DD',
+  })
+  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s))
+  .refine((d) => !Number.isNaN(d.getTime()), 'is not a real date')
+  .openapi({ type: 'string', format: 'date-time', example: '2026-12-01T17:00:00Z' });
+
+const writable = {
+  title,
+  description: description.optional(),
+  status: status.optional(),
+  completed: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'true sets status completed; false sets pending' }),
+  priority: priority.optional(),
+  tags: tags.optional(),
+  due_date: instant.nullable().optional(),
+};
+
+type WritableInput = {
+  status?: (typeof taskStatuses)[number] | undefined;
+  completed?: boolean | undefined;
+};
+const statusAgrees = (body: WritableInput) =>
+  body.status === undefined ||
+  body.completed === undefined ||
+  (body.status === 'completed') === body.completed;
+const disagreement = { message: 'completed and status disagree', path: ['completed'] };
+
+export const TaskCreateSchema = z
+  .strictObject(writable)
+  .refine(statusAgrees, disagreement)
+  .openapi('TaskCreate');
+/** PUT: title required; every other writable field omitted is reset to its default. */
+export const TaskReplaceSchema = z
+  .strictObject(writable)
+  .refine(statusAgrees, disagreement)
+  .openapi('TaskReplace');
+export const TaskPatchSchema = z
+  .strictObject({ ...writable, title: title.optional() })
+  .refine(statusAgrees, disagreement)
+  .openapi('TaskPatch');
+
+export type TaskCreateBody = z.infer<typeof TaskCreateSchema>;
+export type TaskPatchBody = z.infer<typeof TaskPatchSchema>;
+
+const time = z.string().openapi({ format: 'date-time', example: '2026-11-23T15:04:05.123Z' });
+export const TaskSchema = z
+  .object({
+    id: z.number().int().openapi({ example: 42 }),
+    user_id: z.string(),
+    title: z.string(),
+    description: z.string().nullable(),
+    status,
+    completed: z.boolean(),
+    completed_at: time.nullable(),
+    priority,
+    tags: z.array(z.string()),
+    due_date: time.nullable(),
+    version: z.number().int().openapi({ description: 'Incremented on every change; the ETag' }),
+    created_at: time,
+    updated_at: time,
+  })
+  .openapi('Task');
+
+const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const TaskListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+  cursor: z
+    .string()
+    .max(2048)
+    .optional()
+    .openapi({ description: 'From the previous page (X-Next-Cursor)' }),
+  sort: z.enum(sortKeys).default('created_at'),
+  order: z
+    .enum(['asc', 'desc'])
+    .optional()
+    .openapi({ description: 'desc for times and priority, asc for title' }),
+  completed: queryBoolean.optional().openapi({ type: 'string', enum: ['true', 'false'] }),
+  status: status.optional(),
+  priority: priority.optional(),
+  tag: z
+    .union([tag, z.array(tag).max(TAGS_MAX)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]))
+    .openapi({
+      description: 'Repeatable: every tag must be present',
+      type: 'array',
+      items: { type: 'string' },
+    }),
+  q: text(200)
+    .optional()
+    .openapi({ description: 'Case-insensitive substring of title or description' }),
+  due_before: instant.optional(),
+  due_after: instant.optional(),
+});
+export type TaskListQueryInput = z.infer<typeof TaskListQuerySchema>;
+
+export const TaskIdParamSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
+    .transform(Number)
+    .openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 42 }),
+});
+export const UserIdParamSchema = z.object({
+  user_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: 'user_id', in: 'path' }, example: 'a3c1…' }),
+});
