@@ -1,1 +1,2 @@
+DROP FUNCTION idempotency_keys_purge();
 DROP TABLE idempotency_keys;

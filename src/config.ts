@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { ConnectionUrlError, parseConnectionUrl } from './db/connection-url.js';
 
 // The only module that reads process.env. Everything else receives a typed Config.
 
@@ -9,10 +10,17 @@ const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1' || v === 'on' || v === 'yes');
 
-const postgresUrl = z
-  .string()
-  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must start with postgres:// or postgresql://')
-  .refine((v) => URL.canParse(v), 'is not a valid URL');
+// Parsed here with the pool's own parser, so a bad sslmode fails at start, naming the variable.
+const postgresUrl = z.string().superRefine((value, ctx) => {
+  try {
+    parseConnectionUrl(value);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: error instanceof ConnectionUrlError ? error.message : 'is not a valid URL',
+    });
+  }
+});
 
 const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import type { AppEnv } from './http/context.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './ops/metrics.js';
+import { scheduleIdempotencyPurge } from './tasks/idempotency-purge.js';
 
 export interface RunningServer {
   port: number;
@@ -83,11 +84,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     : `embedded PostgreSQL in ${config.DATA_DIR}`;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   logger.info({ url: `http://${host}:${port}`, database: where, pid: process.pid }, 'listening');
+  const stopPurge = scheduleIdempotencyPurge(db, logger);
   let closing: Promise<void> | undefined;
   return {
     port,
     close() {
       // Stop accepting, let in-flight requests finish, then close the pool.
+      stopPurge();
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Idle keep-alive sockets would hold close() open.

@@ -101,6 +101,8 @@ export function redactUrl(url: string): string {
     if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
     return parsed.toString();
   } catch {
-    return url.replace(/:\/\/([^:/@]+):[^@]*@/, '://$1:***@');
+    return url
+      .replace(/^([a-z]+:\/\/[^:/@]*):.*@/i, '$1:***@')
+      .replace(/([?&]password=)[^&]*/gi, '$1***');
   }
 }

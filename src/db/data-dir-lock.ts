@@ -1,5 +1,13 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
 
 // PGlite has no lock of its own: two processes on one data directory lose rows. A lock file
 // created with O_EXCL holds the owner's pid; a lock whose process is gone is taken over.
@@ -12,21 +20,28 @@ export interface DataDirectoryLock {
   release(): void;
 }
 
+/** Directories this process holds: a lock file naming our own pid does not stop a second open. */
+const heldHere = new Set<string>();
+
 export function lockDataDirectory(dir: string): DataDirectoryLock {
+  const key = resolve(dir);
+  if (heldHere.has(key)) {
+    throw new DataDirectoryInUseError(`data directory ${dir} is already open in this process`);
+  }
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'todo.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      let released = false;
+      heldHere.add(key);
       const release = () => {
-        if (released) return;
-        released = true;
+        process.off('exit', release);
+        if (!heldHere.delete(key)) return;
         if (ownerOf(path) === process.pid) rmSync(path, { force: true });
       };
-      process.once('exit', release);
+      process.on('exit', release);
       return { release };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -36,7 +51,15 @@ export function lockDataDirectory(dir: string): DataDirectoryLock {
           `data directory ${dir} is in use by another process (pid ${owner}); stop it or set DATA_DIR to another directory`,
         );
       }
-      rmSync(path, { force: true }); // stale: its process has exited
+      // Stale (its process has exited). Renaming is atomic: of two processes taking over the
+      // same stale lock, one renames it away and the other finds nothing to rename.
+      const aside = `${path}.stale-${process.pid}`;
+      try {
+        renameSync(path, aside);
+        rmSync(aside, { force: true });
+      } catch {
+        // Someone else took it over first; try the exclusive create again.
+      }
     }
   }
   throw new DataDirectoryInUseError(`data directory ${dir} is being locked by another process`);

@@ -164,6 +164,9 @@ export class Migrator {
 
   private async locked<T>(fn: (session: Queryable) => Promise<T>): Promise<T> {
     return this.db.withSession(async (session) => {
+      // Waiting for another migrator, or a long DDL statement, must not hit the pool's
+      // statement_timeout; RESET below before the connection goes back to the pool.
+      await session.exec('SET statement_timeout = 0');
       await session.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
       try {
         await session.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -175,6 +178,7 @@ export class Migrator {
         return await fn(session);
       } finally {
         await session.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
+        await session.exec('RESET statement_timeout').catch(() => {});
       }
     });
   }

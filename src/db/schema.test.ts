@@ -1,0 +1,330 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertUser } from '../../test/support/factories.js';
+import {
+  createEmbeddedTestDatabase,
+  createTestDatabase,
+  type TestDatabase,
+} from '../../test/support/test-database.js';
+import type { Database, Queryable } from './database.js';
+
+// The rules of SPEC §2 as the database itself enforces them, whatever path a row takes:
+// plain SQL here, as a superuser (which bypasses row-level security).
+
+interface TaskRow {
+  [key: string]: unknown;
+  id: number;
+  user_id: string;
+  title: string;
+  description: string | null;
+  status: string;
+  completed: boolean;
+  completed_at: Date | null;
+  priority: number;
+  tags: string[];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+async function insertTask(
+  db: Queryable,
+  userId: string,
+  columns: Record<string, unknown> = {},
+): Promise<TaskRow> {
+  const values = { title: 'A task', ...columns };
+  const names = Object.keys(values);
+  const placeholders = names.map((_, i) => `$${i + 2}`);
+  const rows = await db.query<TaskRow>(
+    `INSERT INTO tasks (user_id, ${names.join(', ')}) VALUES ($1, ${placeholders.join(', ')})
+     RETURNING *`,
+    [userId, ...Object.values(values)],
+  );
+  return rows[0]!;
+}
+
+async function updateTask(db: Queryable, id: number, set: string): Promise<TaskRow> {
+  const rows = await db.query<TaskRow>(`UPDATE tasks SET ${set} WHERE id = $1 RETURNING *`, [id]);
+  return rows[0]!;
+}
+
+async function countTasks(db: Queryable, userId: string): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    'SELECT count(*)::integer AS n FROM tasks WHERE user_id = $1',
+    [userId],
+  );
+  return row!.n;
+}
+
+const checkViolation = (constraint: string) => ({ code: '23514', constraint });
+const tags = (n: number) => Array.from({ length: n }, (_, i) => `tag-${i}`);
+/** Lets the clock move past the millisecond the database keeps. */
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
+  let server: TestDatabase | undefined;
+  let db: Database;
+  let user: string;
+
+  beforeAll(async () => {
+    if (kind === 'server') {
+      server = await createTestDatabase();
+      db = server.db;
+    } else {
+      db = await createEmbeddedTestDatabase();
+    }
+    user = await insertUser(db);
+  });
+  afterAll(async () => {
+    if (server) await server.drop();
+    else await db.close();
+  });
+
+  describe('title', () => {
+    it('accepts 200 characters, counted in code points', async () => {
+      const title = '😀'.repeat(200);
+      expect((await insertTask(db, user, { title })).title).toBe(title);
+    });
+
+    it('rejects a 201-character title', async () => {
+      await expect(insertTask(db, user, { title: '😀'.repeat(201) })).rejects.toMatchObject(
+        checkViolation('tasks_title_check'),
+      );
+    });
+
+    it('rejects an empty title', async () => {
+      await expect(insertTask(db, user, { title: '' })).rejects.toMatchObject(
+        checkViolation('tasks_title_check'),
+      );
+    });
+
+    it.each([' padded', 'padded ', '\tpadded', 'padded\n', '\u00a0padded'])(
+      'rejects a title with white space around it (%j)',
+      async (title) => {
+        await expect(insertTask(db, user, { title })).rejects.toMatchObject(
+          checkViolation('tasks_title_check'),
+        );
+      },
+    );
+
+    it('rejects a missing title', async () => {
+      await expect(insertTask(db, user, { title: null })).rejects.toMatchObject({
+        code: '23502',
+      });
+    });
+  });
+
+  describe('description', () => {
+    it('accepts 1000 characters', async () => {
+      const description = 'é'.repeat(1000);
+      expect((await insertTask(db, user, { description })).description).toBe(description);
+    });
+
+    it('rejects 1001 characters', async () => {
+      await expect(insertTask(db, user, { description: 'é'.repeat(1001) })).rejects.toMatchObject(
+        checkViolation('tasks_description_check'),
+      );
+    });
+  });
+
+  describe('status', () => {
+    it.each(['pending', 'in_progress', 'completed'])('accepts %s', async (status) => {
+      expect((await insertTask(db, user, { status })).status).toBe(status);
+    });
+
+    it.each(['done', 'Completed', ''])('rejects %j', async (status) => {
+      await expect(insertTask(db, user, { status })).rejects.toMatchObject(
+        checkViolation('tasks_status_check'),
+      );
+    });
+  });
+
+  describe('priority', () => {
+    it.each([0, 3])('accepts %i', async (priority) => {
+      expect((await insertTask(db, user, { priority })).priority).toBe(priority);
+    });
+
+    it.each([-1, 4])('rejects %i', async (priority) => {
+      await expect(insertTask(db, user, { priority })).rejects.toMatchObject(
+        checkViolation('tasks_priority_check'),
+      );
+    });
+  });
+
+  describe('tags', () => {
+    it('defaults to no tags', async () => {
+      expect((await insertTask(db, user)).tags).toEqual([]);
+    });
+
+    it('accepts 10 tags', async () => {
+      expect((await insertTask(db, user, { tags: tags(10) })).tags).toEqual(tags(10));
+    });
+
+    it('accepts a tag of 32 characters', async () => {
+      const tag = 'ü'.repeat(32);
+      expect((await insertTask(db, user, { tags: [tag] })).tags).toEqual([tag]);
+    });
+
+    it.each([
+      ['11 tags', tags(11)],
+      ['a tag of 33 characters', ['a'.repeat(33)]],
+      ['an empty tag', ['']],
+      ['an upper-case tag', ['Work']],
+      ['a duplicate tag', ['work', 'home', 'work']],
+      ['a tag with white space around it', [' work']],
+      ['a null tag', [null]],
+    ])('rejects %s', async (_, value) => {
+      await expect(insertTask(db, user, { tags: value })).rejects.toMatchObject(
+        checkViolation('tasks_tags_check'),
+      );
+    });
+  });
+
+  describe('completed', () => {
+    it('cannot be written by an insert', async () => {
+      await expect(insertTask(db, user, { completed: true })).rejects.toMatchObject({
+        code: '428C9',
+      });
+    });
+
+    it('cannot be written by an update', async () => {
+      const task = await insertTask(db, user);
+      await expect(updateTask(db, task.id, 'completed = true')).rejects.toMatchObject({
+        code: '428C9',
+      });
+      expect((await updateTask(db, task.id, 'title = title')).completed).toBe(false);
+    });
+
+    it('follows the status', async () => {
+      const task = await insertTask(db, user, { status: 'completed' });
+      expect(task.completed).toBe(true);
+      expect((await updateTask(db, task.id, "status = 'in_progress'")).completed).toBe(false);
+      expect((await updateTask(db, task.id, "status = 'completed'")).completed).toBe(true);
+      expect((await updateTask(db, task.id, "status = 'pending'")).completed).toBe(false);
+    });
+  });
+
+  describe('text containing NUL', () => {
+    it.each(['title', 'description'])('is rejected in the %s and writes no row', async (column) => {
+      const owner = await insertUser(db);
+      await expect(insertTask(db, owner, { [column]: 'before\u0000after' })).rejects.toMatchObject({
+        code: '22021',
+      });
+      expect(await countTasks(db, owner)).toBe(0);
+    });
+  });
+
+  describe('triggers', () => {
+    it('moves updated_at on every update, even one that sets it to an old value', async () => {
+      const task = await insertTask(db, user, { updated_at: '2000-01-01' });
+      expect(task.updated_at).toEqual(task.created_at);
+      await tick();
+      const updated = await updateTask(db, task.id, "title = 'Renamed', updated_at = '2000-01-01'");
+      expect(updated.updated_at.getTime()).toBeGreaterThan(task.updated_at.getTime());
+      await tick();
+      const again = await updateTask(db, task.id, "updated_at = '2000-01-01'");
+      expect(again.updated_at.getTime()).toBeGreaterThan(updated.updated_at.getTime());
+    });
+
+    it('increments version by 1 on each update, a no-op update included', async () => {
+      const task = await insertTask(db, user, { version: 42 });
+      expect(task.version).toBe(1);
+      expect((await updateTask(db, task.id, "title = 'Renamed'")).version).toBe(2);
+      expect((await updateTask(db, task.id, 'title = title')).version).toBe(3);
+      expect((await updateTask(db, task.id, 'version = 100')).version).toBe(4);
+    });
+
+    it('sets completed_at when the task becomes completed, keeps it, clears it on leaving', async () => {
+      const task = await insertTask(db, user, { completed_at: '2000-01-01' });
+      expect(task.completed_at).toBeNull();
+
+      const done = await updateTask(db, task.id, "status = 'completed'");
+      expect(done.completed_at).toBeInstanceOf(Date);
+      expect(done.completed_at).toEqual(done.updated_at);
+
+      await tick();
+      const edited = await updateTask(db, task.id, "title = 'Renamed', completed_at = now()");
+      expect(edited.status).toBe('completed');
+      expect(edited.completed_at).toEqual(done.completed_at);
+      const stillDone = await updateTask(db, task.id, "status = 'completed'");
+      expect(stillDone.completed_at).toEqual(done.completed_at);
+
+      const reopened = await updateTask(db, task.id, "status = 'in_progress'");
+      expect(reopened.completed_at).toBeNull();
+      expect(
+        (await updateTask(db, task.id, "completed_at = '2000-01-01'")).completed_at,
+      ).toBeNull();
+    });
+
+    it('sets completed_at on a task inserted as completed', async () => {
+      const task = await insertTask(db, user, { status: 'completed' });
+      expect(task.completed_at).toEqual(task.created_at);
+    });
+
+    it('never changes created_at', async () => {
+      const task = await insertTask(db, user, { created_at: '2000-01-01' });
+      expect(task.created_at.getFullYear()).toBeGreaterThan(2000);
+      const updated = await updateTask(db, task.id, "created_at = '2000-01-01'");
+      expect(updated.created_at).toEqual(task.created_at);
+    });
+  });
+
+  describe('ids', () => {
+    it('are not reused after the newest task is deleted', async () => {
+      const first = await insertTask(db, user);
+      const newest = await insertTask(db, user);
+      expect(newest.id).toBeGreaterThan(first.id);
+      await db.query('DELETE FROM tasks WHERE id = $1', [newest.id]);
+      expect((await insertTask(db, user)).id).toBeGreaterThan(newest.id);
+    });
+
+    it('are not reused after an insert is rolled back', async () => {
+      const before = await insertTask(db, user);
+      let rolledBack = 0;
+      await expect(
+        db.transaction(async (tx) => {
+          rolledBack = (await insertTask(tx, user)).id;
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(rolledBack).toBeGreaterThan(before.id);
+      const [row] = await db.query('SELECT 1 FROM tasks WHERE id = $1', [rolledBack]);
+      expect(row).toBeUndefined();
+      expect((await insertTask(db, user)).id).toBeGreaterThan(rolledBack);
+    });
+
+    it('cannot be chosen by the client', async () => {
+      await expect(insertTask(db, user, { id: 1_000_000 })).rejects.toMatchObject({
+        code: '428C9',
+      });
+    });
+  });
+
+  describe('deleting a user', () => {
+    it('deletes their tasks and idempotency keys, and nobody else’s', async () => {
+      const leaving = await insertUser(db);
+      const staying = await insertUser(db);
+      for (const owner of [leaving, staying]) {
+        await insertTask(db, owner);
+        await insertTask(db, owner, { status: 'completed' });
+        await db.query(
+          "INSERT INTO idempotency_keys (user_id, key, fingerprint) VALUES ($1, 'k-1', 'f-1')",
+          [owner],
+        );
+      }
+      await db.query('DELETE FROM users WHERE id = $1', [leaving]);
+
+      const keys = (owner: string) =>
+        db.query('SELECT key FROM idempotency_keys WHERE user_id = $1', [owner]);
+      expect(await countTasks(db, leaving)).toBe(0);
+      expect(await keys(leaving)).toEqual([]);
+      expect(await countTasks(db, staying)).toBe(2);
+      expect(await keys(staying)).toEqual([{ key: 'k-1' }]);
+    });
+  });
+
+  describe('user_id', () => {
+    it('must name an existing user', async () => {
+      await expect(insertTask(db, 'no-such-user')).rejects.toMatchObject({ code: '23503' });
+    });
+  });
+});

@@ -1,0 +1,283 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertUser, taskFields } from '../../test/support/factories.js';
+import {
+  createAppRole,
+  createTestDatabase,
+  dropRole,
+  openServerDatabase,
+  type TestDatabase,
+} from '../../test/support/test-database.js';
+import type { Database } from '../db/database.js';
+import {
+  buildListSql,
+  decodeCursor,
+  encodeCursor,
+  type ListQuery,
+  type SortKey,
+  type SortOrder,
+} from './list-query.js';
+import { TaskRepository } from './repository.js';
+import type { Task, TaskFields } from './task.js';
+
+// SPEC §2 and §6.3: the list query's keyset order is served by tasks_user_created_idx, so a
+// page of 20 reads 21 rows of one user's index range and sorts nothing; keyset pages have no
+// duplicates and no gaps while rows are inserted and deleted between them. Plans are taken as
+// the application's role, with app.user_id set, exactly as task_query runs them.
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  'Actual Rows'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+const nodes = (plan: PlanNode): PlanNode[] => [
+  plan,
+  ...(plan.Plans ?? []).flatMap((child) => nodes(child)),
+];
+
+const page = (overrides: Partial<ListQuery> = {}): ListQuery => ({
+  limit: 20,
+  sort: 'created_at',
+  order: 'desc',
+  filters: {},
+  ...overrides,
+});
+
+let server: TestDatabase;
+let app: { role: string; url: string };
+let appDb: Database;
+let tasks: TaskRepository;
+
+beforeAll(async () => {
+  server = await createTestDatabase();
+  app = await createAppRole(server);
+  appDb = openServerDatabase(app.url);
+  tasks = new TaskRepository(appDb);
+});
+afterAll(async () => {
+  await appDb?.close();
+  await dropRole(app.role, server);
+  await server.drop();
+});
+
+let explained = 0;
+
+/**
+ * EXPLAIN ANALYZE of the list SQL as task_query runs it: as the application role, with
+ * app.user_id set, planned for the actual parameter values. The SQL text is used verbatim:
+ * it is prepared with its one text[] parameter, and executed with that array as a literal.
+ */
+async function explain(userId: string, query: ListQuery): Promise<PlanNode> {
+  const { sql, params } = buildListSql(userId, query);
+  const name = `list_page_${++explained}`;
+  return appDb.transaction(async (tx) => {
+    await tx.query("SELECT set_config('app.user_id', $1, true)", [userId]);
+    await tx.exec('SET LOCAL plan_cache_mode = force_custom_plan');
+    await tx.exec(`PREPARE ${name}(text[]) AS ${sql}`);
+    const [{ literal }] = (await tx.query<{ literal: string }>(
+      'SELECT quote_literal($1::text[]) AS literal',
+      [params],
+    )) as [{ literal: string }];
+    const [row] = await tx.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE ${name}(${literal})`,
+    );
+    await tx.exec(`DEALLOCATE ${name}`);
+    return row!['QUERY PLAN'][0].Plan;
+  });
+}
+
+describe('the list query on a table of many users', () => {
+  const users = 200;
+  const perUser = 100;
+  const user = 'bulk-user-77';
+
+  beforeAll(async () => {
+    await server.db.query(
+      `INSERT INTO users (id, name, email)
+       SELECT 'bulk-user-' || u, 'User ' || u, 'bulk-user-' || u || '@example.test'
+         FROM generate_series(1, $1::int) u`,
+      [users],
+    );
+    // Every fifth task is tagged x, every tenth x and y.
+    await server.db.query(
+      `INSERT INTO tasks (user_id, title, tags)
+       SELECT 'bulk-user-' || u, 'Task ' || t,
+              CASE WHEN t % 10 = 0 THEN ARRAY['x', 'y'] WHEN t % 5 = 0 THEN ARRAY['x']
+                   ELSE '{}'::text[] END
+         FROM generate_series(1, $1::int) u, generate_series(1, $2::int) t`,
+      [users, perUser],
+    );
+    await server.db.exec('ANALYZE tasks');
+  });
+
+  /** The ids the list must return, straight from the table (as the superuser). */
+  const expectedIds = async (condition = 'true', limit = 20) =>
+    (
+      await server.db.query<{ id: number }>(
+        `SELECT id FROM tasks WHERE user_id = $1 AND ${condition}
+          ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+        [user],
+      )
+    ).map((r) => r.id);
+
+  const expectKeysetScan = (plan: PlanNode) => {
+    const all = nodes(plan);
+    const scans = all.filter((n) => n['Index Name'] === 'tasks_user_created_idx');
+    expect(scans.map((n) => n['Node Type'])).toEqual(['Index Scan']);
+    const [scan] = scans as [PlanNode];
+    // One user's index range, read in order: 21 rows for a page of 20, nothing sorted.
+    expect(scan['Index Cond']).toContain(`user_id = '${user}'::text`);
+    expect(scan['Actual Rows']).toBeLessThanOrEqual(21);
+    expect(scan['Rows Removed by Filter'] ?? 0).toBe(0);
+    expect(all.map((n) => n['Node Type'])).not.toContain('Sort');
+    expect(all.map((n) => n['Node Type'])).not.toContain('Incremental Sort');
+    expect(all.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+    return scan;
+  };
+
+  it('reads the first page of 20 from tasks_user_created_idx: 21 rows, no sort', async () => {
+    expectKeysetScan(await explain(user, page()));
+    const first = await tasks.list(user, page());
+    expect(first.tasks.map((t) => t.id)).toEqual(await expectedIds());
+    expect(first.next).toBeDefined();
+  });
+
+  it('reads the next page the same way, the cursor in the index condition', async () => {
+    const first = await tasks.list(user, page());
+    const second = page({ after: first.next! });
+    const scan = expectKeysetScan(await explain(user, second));
+    expect(scan['Index Cond']).toMatch(/ROW\(created_at, id\) < ROW\(/);
+    const next = await tasks.list(user, second);
+    expect(next.tasks.map((t) => t.id)).toEqual((await expectedIds('true', 40)).slice(20));
+  });
+
+  it('filters by tags correctly, whichever index the planner picks', async () => {
+    const tagged = page({ filters: { tags: ['x'] } });
+    const plan = await explain(user, tagged);
+    expect(plan['Node Type']).toBe('Limit');
+    expect(plan['Actual Rows']).toBe(perUser / 5);
+    const x = await tasks.list(user, tagged);
+    expect(x.tasks.map((t) => t.id)).toEqual(await expectedIds("tags @> '{x}'"));
+    expect(x.tasks).toHaveLength(perUser / 5);
+    expect(x.next, 'exactly one page').toBeUndefined();
+
+    const both = page({ filters: { tags: ['y', 'x'] } });
+    expect((await explain(user, both))['Actual Rows']).toBe(perUser / 10);
+    const xy = await tasks.list(user, both);
+    expect(xy.tasks.map((t) => t.id)).toEqual(await expectedIds("tags @> '{x,y}'"));
+    expect(xy.tasks.every((t) => t.tags.includes('x') && t.tags.includes('y'))).toBe(true);
+  });
+});
+
+describe('keyset pages while tasks are inserted and deleted between them', () => {
+  const original = 250;
+
+  /** 250 tasks inserted at once: equal created_at, titles and due dates with ties, some undated. */
+  async function userWithTasks(): Promise<{ user: string; ids: number[] }> {
+    const user = await insertUser(server.db);
+    const rows = await server.db.query<{ id: number }>(
+      `INSERT INTO tasks (user_id, title, due_date)
+       SELECT $1, 'Task ' || lpad((g % 37)::text, 2, '0'),
+              CASE WHEN g % 4 = 0 THEN NULL
+                   ELSE timestamptz '2030-01-01T00:00:00Z' + (g % 30) * interval '1 day' END
+         FROM generate_series(1, $2::int) g
+       RETURNING id`,
+      [user, original],
+    );
+    return { user, ids: rows.map((r) => r.id) };
+  }
+
+  /** New tasks spread over the whole order: before, at and after any cursor. */
+  const newFields = (n: number, k: number): TaskFields =>
+    taskFields({
+      title: `Task ${String((n * 11 + k * 17) % 40).padStart(2, '0')}`,
+      dueDate: (n + k) % 3 === 0 ? null : new Date(Date.UTC(2030, 0, 1 + ((n * 7 + k * 5) % 32))),
+    });
+
+  /** Where a task sits in the listing order: (sort key, id), undated tasks last. */
+  const comesBefore = (sort: SortKey, order: SortOrder) => (a: Task, b: Task) => {
+    const key = (t: Task) =>
+      sort === 'title'
+        ? t.title
+        : sort === 'due_date'
+          ? (t.dueDate?.getTime() ?? null)
+          : t.createdAt.getTime();
+    const [ka, kb] = [key(a), key(b)];
+    if (ka === kb) return order === 'asc' ? a.id < b.id : a.id > b.id;
+    if (ka === null) return false;
+    if (kb === null) return true;
+    return order === 'asc' ? ka < kb : ka > kb;
+  };
+
+  /**
+   * Walks every page of the user's list; between two pages, inserts 3 tasks, deletes one task
+   * already listed and one original task not reached yet. The pages must then hold exactly
+   * the original tasks not deleted before they were reached, plus the new tasks that were
+   * inserted after the cursor's position, each once and in order.
+   */
+  async function walk(sort: SortKey, order: SortOrder): Promise<void> {
+    const { user, ids } = await userWithTasks();
+    const precedes = comesBefore(sort, order);
+    const seen: Task[] = [];
+    const ahead = new Set<number>(); // inserted after the cursor: must be listed
+    const behind = new Set<number>(); // inserted before the cursor: must not be
+    const deletedUnseen = new Set<number>();
+    let query = page({ sort, order });
+    let finished = false;
+    for (let n = 0; n < 100 && !finished; n++) {
+      const { tasks: rows, next } = await tasks.list(user, query);
+      seen.push(...rows);
+      if (!next) {
+        finished = true;
+        break;
+      }
+      expect(rows).toHaveLength(20);
+      // The client holds only the opaque cursor.
+      query = { ...query, after: decodeCursor(encodeCursor(query, next), query) };
+      const cursorRow = rows.at(-1)!;
+
+      for (let k = 0; k < 3; k++) {
+        const task = await tasks.create(user, newFields(n, k));
+        (precedes(cursorRow, task) ? ahead : behind).add(task.id);
+      }
+      // A task already listed is gone; every other time, the very row the cursor names: the
+      // next page starts after it all the same.
+      expect(await tasks.delete(user, n % 2 === 0 ? cursorRow.id : rows[0]!.id)).toBe(true);
+      // An original task not reached yet is gone: it must never be listed.
+      const seenIds = new Set(seen.map((t) => t.id));
+      const unseen = ids.filter((id) => !seenIds.has(id) && !deletedUnseen.has(id));
+      const victim = unseen[(n * 7) % unseen.length]!;
+      expect(await tasks.delete(user, victim)).toBe(true);
+      deletedUnseen.add(victim);
+    }
+    expect(finished, 'the walk reaches the last page').toBe(true);
+
+    const seenIds = seen.map((t) => t.id);
+    expect(new Set(seenIds).size, 'no task is listed twice').toBe(seenIds.length);
+    for (let i = 1; i < seen.length; i++) {
+      expect(precedes(seen[i - 1]!, seen[i]!), `in order at ${i}`).toBe(true);
+    }
+    const numeric = (a: number, b: number) => a - b;
+    const expected = [...ids.filter((id) => !deletedUnseen.has(id)), ...ahead].sort(numeric);
+    expect([...seenIds].sort(numeric)).toEqual(expected);
+    expect(deletedUnseen.size).toBeGreaterThan(5);
+    if (sort === 'created_at') expect(ahead.size, 'new tasks are newer than any cursor').toBe(0);
+    else expect(ahead.size * behind.size, 'new tasks landed on both sides').toBeGreaterThan(0);
+  }
+
+  it('newest first (created_at desc): the original tasks, none of the newer ones', async () => {
+    await walk('created_at', 'desc');
+  });
+
+  it('by title (asc)', async () => {
+    await walk('title', 'asc');
+  });
+
+  it('by due date, undated last (asc and desc)', async () => {
+    await walk('due_date', 'asc');
+    await walk('due_date', 'desc');
+  });
+});
