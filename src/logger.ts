@@ -31,6 +31,16 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactPaths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      // Driver errors may quote a connection string: mask it in the message, the stack and
+      // every cause pino folds into them.
+      serializers: {
+        err: (error: Error) => {
+          const serialized = pino.stdSerializers.err(error);
+          serialized.message = maskSecrets(serialized.message);
+          serialized.stack = maskSecrets(serialized.stack);
+          return serialized;
+        },
+      },
     },
     destination ?? pino.destination({ sync: false }),
   );
@@ -38,5 +48,6 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 
 /** Masks a password in any postgres URL inside a message (errors from drivers may echo them). */
 export function maskSecrets(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^@\s]*@/g, '$1***@');
+  // Up to the last "@" before the path: a password may itself contain a raw "@".
+  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]+:)[^/\s]*@/g, '$1***@');
 }

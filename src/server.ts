@@ -28,7 +28,16 @@ export function buildApp(
   const auth = createAuth(config, db, logger);
   const baseURL = publicBaseUrl(config);
   const jwt = new JwtVerifier({
-    loadOwnKeys: async () => (await auth.api.getJwks()) as import('jose').JSONWebKeySet,
+    loadOwnKeys: async () => {
+      try {
+        return (await auth.api.getJwks()) as import('jose').JSONWebKeySet;
+      } catch (error) {
+        // Better Auth reads the keys past our driver's error translation: when the database
+        // is down, this throws DatabaseUnavailableError (503) instead of a 500.
+        await db.query('SELECT 1');
+        throw error;
+      }
+    },
     issuer: baseURL,
     audience: baseURL,
     externalJwksUrl: config.AUTH_JWKS_URL,

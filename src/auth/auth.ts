@@ -56,6 +56,10 @@ export function createAuth(config: Config, db: Database, logger: Logger) {
       useSecureCookies: baseURL.startsWith('https://'),
     },
     telemetry: { enabled: false },
+    // Unexpected errors (a database outage) are thrown to our route, which answers 503 or
+    // logs them through pino; Better Auth would print them, query parameters and all, with
+    // console.error.
+    onAPIError: { throw: true },
     logger: {
       log: (level, message) => {
         const method = level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug';

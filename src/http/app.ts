@@ -60,23 +60,19 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     problemResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
   );
 
-  app.use(
-    '/api/*',
-    cors({
-      origin: (origin) => (config.CORS_ORIGINS.includes(origin) ? origin : null),
-      credentials: true,
-      exposeHeaders: exposedHeaders,
-      allowHeaders: [
-        'Content-Type',
-        'Authorization',
-        'If-Match',
-        'Idempotency-Key',
-        'X-Request-Id',
-      ],
-      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      maxAge: 600,
-    }),
-  );
+  // CORS headers, credentials included, only for the origins in CORS_ORIGINS.
+  const corsForAllowedOrigins = cors({
+    origin: (origin) => origin,
+    credentials: true,
+    exposeHeaders: exposedHeaders,
+    allowHeaders: ['Content-Type', 'Authorization', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    maxAge: 600,
+  });
+  app.use('/api/*', (c, next) => {
+    const origin = c.req.header('origin');
+    return origin && config.CORS_ORIGINS.includes(origin) ? corsForAllowedOrigins(c, next) : next();
+  });
   app.use(
     '/api/*',
     bodyLimit({
@@ -105,25 +101,51 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.on(['GET', 'POST'], '/api/auth/*', async (c) => {
     const request = c.req.raw;
     request.headers.set(CLIENT_IP_HEADER, clientIp(c, config.TRUST_PROXY));
-    const response = await auth.handler(request);
-    if (response.status === 429 && !response.headers.has('Retry-After')) {
-      const headers = new Headers(response.headers);
+    let response: Response;
+    try {
+      response = await auth.handler(request);
+    } catch (error) {
+      const unavailable = !(await databaseReachable(db));
+      // Log the kind of failure only: driver messages here carry query parameters (emails).
+      const { name, code } = error as { name?: string; code?: string };
+      (unavailable ? logger.warn : logger.error).call(
+        logger,
+        { request_id: c.get('requestId'), error: { name, code } },
+        'auth request failed',
+      );
+      return unavailable
+        ? c.json(
+            {
+              code: 'SERVICE_UNAVAILABLE',
+              message: 'The database is unavailable; try again shortly.',
+            },
+            503,
+            {
+              'Retry-After': String(RETRY_AFTER_SECONDS),
+            },
+          )
+        : c.json(
+            {
+              code: 'INTERNAL_SERVER_ERROR',
+              message: 'Something went wrong on our side; it has been logged.',
+            },
+            500,
+          );
+    }
+    // Better Auth's responses may have immutable headers: copy them to add ours.
+    const headers = new Headers(response.headers);
+    headers.set('X-Request-Id', c.get('requestId'));
+    if (response.status === 429 && !headers.has('Retry-After')) {
       headers.set(
         'Retry-After',
-        response.headers.get('X-Retry-After') ?? String(config.AUTH_RATE_LIMIT_WINDOW_SECONDS),
-      );
-      return new Response(response.body, { status: 429, headers });
-    }
-    if (response.status >= 500 && !(await databaseReachable(db))) {
-      return c.json(
-        { code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; try again shortly.' },
-        503,
-        {
-          'Retry-After': String(RETRY_AFTER_SECONDS),
-        },
+        headers.get('X-Retry-After') ?? String(config.AUTH_RATE_LIMIT_WINDOW_SECONDS),
       );
     }
-    return response;
+    return new Response(response.body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
   });
 
   const tasks = new TaskRepository(db);

@@ -1,0 +1,442 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import type { Auth } from './auth.js';
+import { resolveAuthSecret } from './auth-secret.js';
+
+// Every Better Auth instance the app builds, so a test can watch its API (JWKS cache).
+const created = vi.hoisted(() => ({ auths: [] as Auth[] }));
+vi.mock('better-auth', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('better-auth')>();
+  const betterAuth = ((options: Parameters<typeof actual.betterAuth>[0]) => {
+    const instance = actual.betterAuth(options);
+    created.auths.push(instance as unknown as Auth);
+    return instance;
+  }) as typeof actual.betterAuth;
+  return { ...actual, betterAuth };
+});
+
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  request_id: string;
+}
+
+const NONEXISTENT_TASK = 987_654_321;
+
+function bearer(token: string): RequestInit {
+  return { headers: { authorization: `Bearer ${token}` } };
+}
+
+/** The JWT with its payload replaced (re-encoded) and its original header and signature. */
+function withPayload(jwt: string, change: (claims: Record<string, unknown>) => void): string {
+  const [header, payload, signature] = jwt.split('.') as [string, string, string];
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
+  change(claims);
+  return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+}
+
+/** The JWT with one character of its signature changed. */
+function withFlippedSignatureCharacter(jwt: string): string {
+  const [header, payload, signature] = jwt.split('.') as [string, string, string];
+  const middle = Math.floor(signature.length / 2);
+  const replacement = signature[middle] === 'A' ? 'B' : 'A';
+  return `${header}.${payload}.${signature.slice(0, middle)}${replacement}${signature.slice(middle + 1)}`;
+}
+
+async function expectUnauthorized(response: Response): Promise<void> {
+  expect(response.status).toBe(401);
+  expect(response.headers.get('www-authenticate')).toBe('Bearer');
+  expect(response.headers.get('content-type')).toBe('application/problem+json');
+  const body = (await response.json()) as ProblemBody;
+  expect(body).toMatchObject({ status: 401, code: 'unauthorized', title: 'Unauthorized' });
+  expect(body.type).toBe('/problems/unauthorized');
+  expect(body.detail).toEqual(expect.any(String));
+  expect(body.request_id).toBe(response.headers.get('x-request-id'));
+}
+
+/** The SQL text of one pg Client#query call (a string, or a config object with text). */
+function statementText(argument: unknown): string {
+  if (typeof argument === 'string') return argument;
+  if (typeof argument === 'object' && argument !== null && 'text' in argument) {
+    return String(argument.text);
+  }
+  return String(argument);
+}
+
+describe('API authentication (cookie, bearer session token, bearer JWT)', () => {
+  let api: TestApi;
+  let ann: TestUser;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    ann = await api.signUp();
+  });
+  afterAll(() => api.close());
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  describe('accepts', () => {
+    it('the session cookie', async () => {
+      const response = await api.request('/api/tasks', { headers: { cookie: ann.cookie } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual([]);
+    });
+
+    it('the session token as a bearer token', async () => {
+      const response = await api.request('/api/tasks', bearer(ann.sessionToken));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual([]);
+    });
+
+    it('the EdDSA JWT from /api/auth/token as a bearer token', async () => {
+      expect(decodeProtectedHeader(ann.jwt).alg).toBe('EdDSA');
+      expect(decodeJwt(ann.jwt)).toMatchObject({ sub: ann.id, iss: BASE_URL, aud: BASE_URL });
+      const response = await api.request('/api/tasks', bearer(ann.jwt));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual([]);
+    });
+
+    it('each credential as the same user', async () => {
+      const posted = await api.json('POST', '/api/tasks', ann, { title: 'mine' });
+      expect(posted.status).toBe(201);
+      const { id } = (await posted.json()) as { id: number };
+      for (const init of [
+        { headers: { cookie: ann.cookie } },
+        bearer(ann.sessionToken),
+        bearer(ann.jwt),
+      ]) {
+        const response = await api.request(`/api/tasks/${id}`, init);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ id, user_id: ann.id });
+      }
+      expect((await api.json('DELETE', `/api/tasks/${id}`, ann)).status).toBe(204);
+    });
+
+    it('a JWT until it expires 15 minutes after it was issued', async () => {
+      const issuedAt = decodeJwt(ann.jwt).iat!;
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime((issuedAt + 14 * 60) * 1000);
+      expect((await api.request('/api/tasks', bearer(ann.jwt))).status).toBe(200);
+    });
+  });
+
+  describe('rejects with 401, WWW-Authenticate: Bearer and a problem', () => {
+    it('a request with no credential', async () => {
+      await expectUnauthorized(await api.request('/api/tasks'));
+    });
+
+    it('a garbage bearer token', async () => {
+      await expectUnauthorized(await api.request('/api/tasks', bearer('not-a-real-token')));
+    });
+
+    it('an Authorization header that is not a bearer token', async () => {
+      await expectUnauthorized(
+        await api.request('/api/tasks', {
+          headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+        }),
+      );
+    });
+
+    it('a garbage session cookie', async () => {
+      await expectUnauthorized(
+        await api.request('/api/tasks', {
+          headers: { cookie: 'better-auth.session_token=forged.value' },
+        }),
+      );
+    });
+
+    it('a JWT with one character of its signature changed', async () => {
+      const forged = withFlippedSignatureCharacter(ann.jwt);
+      expect(forged).not.toBe(ann.jwt);
+      await expectUnauthorized(await api.request('/api/tasks', bearer(forged)));
+    });
+
+    it('a JWT whose payload was changed and re-encoded under the old signature', async () => {
+      const bob = await api.signUp();
+      const forged = withPayload(ann.jwt, (claims) => {
+        claims.sub = bob.id;
+        claims.id = bob.id;
+        claims.email = bob.email;
+      });
+      await expectUnauthorized(await api.request('/api/tasks', bearer(forged)));
+      const longer = withPayload(ann.jwt, (claims) => {
+        claims.exp = Number(claims.exp) + 365 * 24 * 3600;
+      });
+      await expectUnauthorized(await api.request('/api/tasks', bearer(longer)));
+    });
+
+    it('an expired JWT (16 minutes after it was issued)', async () => {
+      const issuedAt = decodeJwt(ann.jwt).iat!;
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime((issuedAt + 16 * 60) * 1000);
+      await expectUnauthorized(await api.request('/api/tasks', bearer(ann.jwt)));
+    });
+
+    it('a JWT with the right claims signed by another key set', async () => {
+      const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+      const realKid = decodeProtectedHeader(ann.jwt).kid;
+      expect(realKid).toEqual(expect.any(String));
+      for (const kid of [realKid, 'attacker-key', undefined]) {
+        const forged = await new SignJWT({ email: ann.email, name: ann.name, id: ann.id })
+          .setProtectedHeader(kid ? { alg: 'EdDSA', kid } : { alg: 'EdDSA' })
+          .setSubject(ann.id)
+          .setIssuer(BASE_URL)
+          .setAudience(BASE_URL)
+          .setIssuedAt()
+          .setExpirationTime('15m')
+          .sign(privateKey);
+        await expectUnauthorized(await api.request('/api/tasks', bearer(forged)));
+      }
+    });
+
+    it('an unsigned JWT (alg: none)', async () => {
+      const unsigned = new UnsecuredJWT({ email: ann.email, id: ann.id })
+        .setSubject(ann.id)
+        .setIssuer(BASE_URL)
+        .setAudience(BASE_URL)
+        .setIssuedAt()
+        .setExpirationTime('15m')
+        .encode();
+      expect(decodeProtectedHeader(unsigned).alg).toBe('none');
+      await expectUnauthorized(await api.request('/api/tasks', bearer(unsigned)));
+    });
+
+    it('the cookie and the session token of a session that signed out', async () => {
+      const carl = await api.signUp();
+      expect((await api.request('/api/tasks', { headers: { cookie: carl.cookie } })).status).toBe(
+        200,
+      );
+      const signOut = await api.request('/api/auth/sign-out', {
+        method: 'POST',
+        headers: { cookie: carl.cookie, origin: BASE_URL },
+      });
+      expect(signOut.status).toBe(200);
+      await expectUnauthorized(
+        await api.request('/api/tasks', { headers: { cookie: carl.cookie } }),
+      );
+      await expectUnauthorized(await api.request('/api/tasks', bearer(carl.sessionToken)));
+    });
+  });
+
+  describe('JWT verification is local', () => {
+    // Proof: every statement any pg connection in this process sends goes through
+    // pg.Client#query, whether it comes from our Database (pool.query → client.query) or from
+    // Better Auth's drizzle connection on the same pool. With a spy there we see the exact
+    // statements a request costs. GET /api/tasks/{id} itself is one statement (task_get), so
+    // a JWT-authenticated request must cost exactly that one and nothing touching the auth
+    // tables, while a session-token request also pays for the session lookup.
+    it('costs no database round trip, unlike a session token', async () => {
+      // Warm up: the first JWT loads the key set once (that may read the jwks table).
+      expect((await api.request(`/api/tasks/${NONEXISTENT_TASK}`, bearer(ann.jwt))).status).toBe(
+        404,
+      );
+      const query = vi.spyOn(pg.Client.prototype, 'query');
+      const statements = () => query.mock.calls.map((call) => statementText(call[0]));
+
+      for (let i = 0; i < 20; i++) {
+        const response = await api.request(`/api/tasks/${NONEXISTENT_TASK}`, bearer(ann.jwt));
+        expect(response.status).toBe(404);
+      }
+      const viaJwt = statements();
+      expect(viaJwt).toHaveLength(20);
+      for (const text of viaJwt) expect(text).toMatch(/task_get/);
+
+      query.mockClear();
+      for (let i = 0; i < 20; i++) {
+        const response = await api.request(
+          `/api/tasks/${NONEXISTENT_TASK}`,
+          bearer(ann.sessionToken),
+        );
+        expect(response.status).toBe(404);
+      }
+      const viaSession = statements();
+      expect(viaSession.length).toBeGreaterThan(20);
+      expect(viaSession.some((text) => /\bsessions\b/.test(text))).toBe(true);
+    });
+  });
+
+  describe('/api/auth', () => {
+    it('refuses a sign-up with an existing email in another case', async () => {
+      const email = `Dana-${randomBytes(4).toString('hex')}@Example.test`;
+      const first = await api.request('/api/auth/sign-up/email', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: BASE_URL },
+        body: JSON.stringify({ email, password: 'first-password-1', name: 'Dana' }),
+      });
+      expect(first.status).toBe(200);
+      for (const variant of [email.toLowerCase(), email.toUpperCase()]) {
+        const again = await api.request('/api/auth/sign-up/email', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: BASE_URL },
+          body: JSON.stringify({ email: variant, password: 'second-password-2', name: 'Eve' }),
+        });
+        expect(again.status).not.toBe(200);
+        expect(again.status).toBeGreaterThanOrEqual(400);
+        expect(again.status).toBeLessThan(500);
+      }
+      const rows = await api.database.db.query<{ count: number }>(
+        'SELECT count(*)::int AS count FROM users WHERE lower(email) = lower($1)',
+        [email],
+      );
+      expect(rows[0]!.count).toBe(1);
+    });
+
+    it('says the same thing for a wrong password and an unknown email', async () => {
+      const signIn = (email: string, password: string) =>
+        api.request('/api/auth/sign-in/email', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: BASE_URL },
+          body: JSON.stringify({ email, password }),
+        });
+      expect((await signIn(ann.email, ann.password)).status).toBe(200);
+
+      const wrongPassword = await signIn(ann.email, 'not-the-password-1');
+      const unknownEmail = await signIn(
+        `nobody-${randomBytes(4).toString('hex')}@example.test`,
+        'not-the-password-1',
+      );
+      expect(wrongPassword.status).toBe(401);
+      expect(unknownEmail.status).toBe(wrongPassword.status);
+      const a = (await wrongPassword.json()) as { message: string; code: string };
+      const b = (await unknownEmail.json()) as { message: string; code: string };
+      expect(a).toEqual(b);
+      expect(a.message).not.toMatch(
+        /password is (wrong|incorrect)|no such user|not found|unknown/i,
+      );
+    });
+
+    it("keeps Better Auth's own JSON error shape, not problem+json", async () => {
+      const responses = [
+        await api.request('/api/auth/sign-in/email', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: BASE_URL },
+          body: JSON.stringify({ email: ann.email, password: 'not-the-password-1' }),
+        }),
+        await api.request('/api/auth/sign-up/email', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: BASE_URL },
+          body: JSON.stringify({ email: 'not-an-email', password: 'whatever-pass-1', name: 'X' }),
+        }),
+      ];
+      for (const response of responses) {
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        const body = (await response.json()) as Record<string, unknown>;
+        expect(body).toEqual(
+          expect.objectContaining({ message: expect.any(String), code: expect.any(String) }),
+        );
+        expect(body).not.toHaveProperty('type');
+        expect(body).not.toHaveProperty('title');
+        expect(body).not.toHaveProperty('request_id');
+      }
+    });
+  });
+});
+
+describe('JWKS cache', () => {
+  let api: TestApi;
+  let auth: Auth;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    const before = created.auths.length;
+    api = await startTestApi();
+    expect(created.auths).toHaveLength(before + 1);
+    auth = created.auths.at(-1)!;
+    user = await api.signUp();
+  });
+  afterAll(() => api.close());
+
+  it('loads the key set once, then verifies every later JWT from the cache', async () => {
+    const getJwks = vi.spyOn(auth.api, 'getJwks');
+    // Concurrent first requests share one load.
+    const first = await Promise.all(
+      Array.from({ length: 5 }, () => api.request('/api/tasks', bearer(user.jwt))),
+    );
+    for (const response of first) expect(response.status).toBe(200);
+    expect(getJwks).toHaveBeenCalledTimes(1);
+
+    for (let i = 0; i < 10; i++) {
+      expect((await api.request('/api/tasks', bearer(user.jwt))).status).toBe(200);
+    }
+    // A forged token naming an unknown key does not make every request reload the keys.
+    const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'unknown-key' })
+      .setSubject(user.id)
+      .setIssuer(BASE_URL)
+      .setAudience(BASE_URL)
+      .setExpirationTime('15m')
+      .sign(privateKey);
+    for (let i = 0; i < 5; i++) {
+      expect((await api.request('/api/tasks', bearer(forged))).status).toBe(401);
+    }
+    expect(getJwks).toHaveBeenCalledTimes(1);
+    getJwks.mockRestore();
+  });
+});
+
+describe('BETTER_AUTH_SECRET', () => {
+  const directories: string[] = [];
+  afterAll(() => {
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  });
+
+  function capturingLogger() {
+    const lines: string[] = [];
+    return { lines, logger: createLogger('info', { write: (line: string) => lines.push(line) }) };
+  }
+
+  it('is required in production: resolving it fails naming the variable', () => {
+    const config = loadConfig({ NODE_ENV: 'production' });
+    const { logger } = capturingLogger();
+    expect(() => resolveAuthSecret(config, logger)).toThrow(ConfigError);
+    expect(() => resolveAuthSecret(config, logger)).toThrow(/BETTER_AUTH_SECRET/);
+  });
+
+  it('is used as given in production', () => {
+    const secret = randomBytes(32).toString('hex');
+    const config = loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: secret });
+    expect(resolveAuthSecret(config, capturingLogger().logger)).toBe(secret);
+  });
+
+  it('is generated in development into DATA_DIR/auth-secret (mode 0600), with a warning, and reused', () => {
+    const root = mkdtempSync(join(tmpdir(), 'todo-auth-secret-'));
+    directories.push(root);
+    const dataDir = join(root, 'nested', 'data');
+    const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir });
+    const { lines, logger } = capturingLogger();
+
+    const secret = resolveAuthSecret(config, logger);
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    const path = join(dataDir, 'auth-secret');
+    expect(readFileSync(path, 'utf8').trim()).toBe(secret);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const warnings = lines.map((line) => JSON.parse(line) as { level: string; msg: string });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      level: 'warn',
+      msg: expect.stringMatching(/BETTER_AUTH_SECRET/),
+    });
+    expect(lines.join('')).not.toContain(secret);
+
+    expect(resolveAuthSecret(config, logger)).toBe(secret);
+    expect(resolveAuthSecret(loadConfig({ DATA_DIR: dataDir }), logger)).toBe(secret);
+  });
+});
