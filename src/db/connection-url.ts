@@ -19,6 +19,8 @@ export interface PgConnectionOptions
   extends Pick<PoolConfig, 'host' | 'port' | 'user' | 'password' | 'database' | 'options'> {
   ssl: false | ConnectionOptions;
   enableChannelBinding: boolean;
+  /** channel_binding=require: refuse a server that does not bind the channel (libpq). */
+  requireChannelBinding: boolean;
   /** A transaction-mode pooler (PgBouncer, Neon's -pooler endpoint) sits in front. */
   pooled: boolean;
   applicationName: string | undefined;
@@ -69,6 +71,7 @@ export function parseConnectionUrl(url: string): PgConnectionOptions {
     options: params.get('options') ?? undefined,
     ssl: sslOptions(sslmode, host, params),
     enableChannelBinding: channelBinding !== 'disable' && sslmode !== 'disable',
+    requireChannelBinding: channelBinding === 'require',
     pooled: params.get('pgbouncer') === 'true' || /-pooler\./.test(host),
     applicationName: params.get('application_name') ?? undefined,
   };

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import type { Logger } from '../logger.js';
+import { type Logger, maskSecrets } from '../logger.js';
+import { ChannelBindingClient } from './channel-binding.js';
 import { parseConnectionUrl } from './connection-url.js';
 import {
   type Database,
@@ -44,6 +45,7 @@ export function createServerDatabase(options: ServerDatabaseOptions): Database &
     options: target.options,
     ssl: target.ssl,
     enableChannelBinding: target.enableChannelBinding,
+    Client: target.requireChannelBinding ? ChannelBindingClient : undefined,
     application_name: target.applicationName ?? 'todo-service',
     max: options.poolMax,
     idleTimeoutMillis: options.idleTimeoutMs,
@@ -154,7 +156,7 @@ function translate(error: unknown, observer: DatabaseObserver | undefined): unkn
     );
   if (unavailable) {
     observer?.onConnectError?.();
-    return new DatabaseUnavailableError(`database unavailable: ${code ?? error.message}`, {
+    return new DatabaseUnavailableError(`database unavailable: ${maskSecrets(error.message)}`, {
       cause: error,
     });
   }

@@ -164,6 +164,15 @@ export class TaskRepository {
   }
 }
 
+/** The body field each CHECK constraint guards, so a refusal names a field, not a constraint. */
+const constraintFields: Record<string, string> = {
+  tasks_title_check: 'title',
+  tasks_description_check: 'description',
+  tasks_status_check: 'status',
+  tasks_priority_check: 'priority',
+  tasks_tags_check: 'tags',
+};
+
 /** Database refusals that are the client's doing become application errors. */
 function translate(error: unknown): unknown {
   const pgError = error as { code?: string; constraint?: string };
@@ -179,7 +188,12 @@ function translate(error: unknown): unknown {
     case '22021': // invalid byte sequence (NUL)
     case '22P02':
       return new AppError('validation_failed', 'The task breaks a rule of the database.', {
-        errors: [{ path: pgError.constraint ?? '', message: 'violates a constraint' }],
+        errors: [
+          {
+            path: constraintFields[pgError.constraint ?? ''] ?? '',
+            message: 'breaks a rule of the database',
+          },
+        ],
       });
     default:
       return error;

@@ -13,11 +13,15 @@ const codePoints = (s: string) => {
 };
 const noNul = (s: string) => !s.includes('\u0000');
 
-const text = (max: number, options: { trim?: boolean; min?: number } = {}) =>
+const text = (max: number, options: { trim?: boolean; min?: number; lower?: boolean } = {}) =>
   z
     .string()
     .refine(noNul, 'must not contain NUL characters')
-    .transform((s) => (options.trim ? s.trim() : s))
+    // Normalise first, then measure: lower-casing can lengthen a string ("İ" → "i̇").
+    .transform((s) => {
+      const trimmed = options.trim ? s.trim() : s;
+      return options.lower ? trimmed.toLowerCase() : trimmed;
+    })
     .refine(
       (s) => codePoints(s) >= (options.min ?? 0),
       options.min ? 'must not be empty' : 'is too short',
@@ -36,7 +40,7 @@ const description = text(DESCRIPTION_MAX)
   });
 const status = z.enum(taskStatuses).openapi({ example: 'pending' });
 const priority = z.enum(priorities).openapi({ example: 'medium' });
-const tag = text(TAG_MAX, { trim: true, min: 1 }).transform((s) => s.toLowerCase());
+const tag = text(TAG_MAX, { trim: true, min: 1, lower: true });
 const tags = z
   .array(tag)
   .max(100)

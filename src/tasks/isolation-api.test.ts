@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import {
+  expectProblem,
+  readTask,
+  readTasks,
+  withoutRequestId,
+} from '../../test/support/api-assertions.js';
+import type { TaskJson } from './task-json.js';
+
+// SPEC §10 isolation: for every route, user B can never read, change, delete or learn the
+// existence of user A's task, through either path family and with every kind of credential.
+
+let api: TestApi;
+let ann: TestUser;
+let bob: TestUser;
+/** A's task as A first read it, and the exact bytes of that response. */
+let annTask: TaskJson;
+let annTaskText: string;
+let annRow: Record<string, unknown>;
+let bobTask: TaskJson;
+/** An id no task has ever had. */
+let neverId: number;
+
+const ANN_TITLE = 'Zebra crossing secret plan';
+const ANN_IDEMPOTENCY_KEY = 'ann-create-1';
+
+const rowOf = async (id: number) =>
+  (await api.database.db.query('SELECT * FROM tasks WHERE id = $1', [id]))[0]!;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  ann = await api.signUp({ name: 'Ann' });
+  bob = await api.signUp({ name: 'Bob' });
+  const created = await api.json(
+    'POST',
+    '/api/tasks',
+    ann,
+    {
+      title: ANN_TITLE,
+      description: 'only ann may see this',
+      status: 'in_progress',
+      priority: 'high',
+      tags: ['secret', 'shared'],
+      due_date: '2026-06-01T12:00:00Z',
+    },
+    { 'idempotency-key': ANN_IDEMPOTENCY_KEY },
+  );
+  expect(created.status).toBe(201);
+  annTask = await readTask(created);
+  const read = await api.json('GET', `/api/tasks/${annTask.id}`, ann);
+  annTaskText = await read.text();
+  annRow = await rowOf(annTask.id);
+  // B has tasks of their own that match the same filters, so an empty list proves nothing.
+  bobTask = await readTask(
+    await api.json('POST', '/api/tasks', bob, {
+      title: `${ANN_TITLE} (Bob's copy)`,
+      description: 'only ann may see this? no, this is bob',
+      status: 'in_progress',
+      priority: 'high',
+      tags: ['secret', 'shared'],
+      due_date: '2026-06-01T12:00:00Z',
+    }),
+  );
+  neverId = annTask.id + 1_000_000;
+});
+afterAll(() => api.close());
+
+type Credential = { kind: string; headers: (user: TestUser) => Record<string, string> };
+const credentials: Credential[] = [
+  { kind: 'JWT', headers: (u) => ({ authorization: `Bearer ${u.jwt}` }) },
+  { kind: 'bearer session token', headers: (u) => ({ authorization: `Bearer ${u.sessionToken}` }) },
+  { kind: 'session cookie', headers: (u) => ({ cookie: u.cookie }) },
+];
+
+interface Call {
+  name: string;
+  method: string;
+  suffix: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Every route on one task, plain and under each kind of If-Match. */
+const taskCalls: Call[] = [
+  { name: 'GET', method: 'GET', suffix: '' },
+  { name: 'PUT', method: 'PUT', suffix: '', body: { title: 'Taken over' } },
+  {
+    name: 'PUT If-Match "1"',
+    method: 'PUT',
+    suffix: '',
+    body: { title: 'x' },
+    headers: { 'if-match': '"1"' },
+  },
+  { name: 'PATCH', method: 'PATCH', suffix: '', body: { title: 'Taken over' } },
+  { name: 'PATCH {}', method: 'PATCH', suffix: '', body: {} },
+  {
+    name: 'PATCH If-Match "1"',
+    method: 'PATCH',
+    suffix: '',
+    body: { completed: true },
+    headers: { 'if-match': '"1"' },
+  },
+  {
+    name: 'PATCH If-Match "5"',
+    method: 'PATCH',
+    suffix: '',
+    body: { completed: true },
+    headers: { 'if-match': '"5"' },
+  },
+  {
+    name: 'PATCH If-Match list',
+    method: 'PATCH',
+    suffix: '',
+    body: { priority: 'low' },
+    headers: { 'if-match': '"1", "2"' },
+  },
+  {
+    name: 'PATCH {} If-Match "1"',
+    method: 'PATCH',
+    suffix: '',
+    body: {},
+    headers: { 'if-match': '"1"' },
+  },
+  {
+    name: 'PATCH If-Match *',
+    method: 'PATCH',
+    suffix: '',
+    body: { title: 'x' },
+    headers: { 'if-match': '*' },
+  },
+  { name: 'DELETE', method: 'DELETE', suffix: '' },
+  { name: 'DELETE If-Match "1"', method: 'DELETE', suffix: '', headers: { 'if-match': '"1"' } },
+  { name: 'DELETE If-Match *', method: 'DELETE', suffix: '', headers: { 'if-match': '*' } },
+  { name: 'toggle', method: 'PATCH', suffix: '/complete' },
+  {
+    name: 'toggle If-Match "1"',
+    method: 'PATCH',
+    suffix: '/complete',
+    headers: { 'if-match': '"1"' },
+  },
+  {
+    name: 'toggle If-Match "9"',
+    method: 'PATCH',
+    suffix: '/complete',
+    headers: { 'if-match': '"9"' },
+  },
+];
+
+function call(user: TestUser, credential: Credential, c: Call, path: string): Promise<Response> {
+  return api.request(path, {
+    method: c.method,
+    headers: {
+      ...credential.headers(user),
+      ...(c.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...c.headers,
+    },
+    body: c.body === undefined ? undefined : JSON.stringify(c.body),
+  });
+}
+
+/** Status, the headers a client could read a difference from, and the problem minus its id. */
+async function observable(response: Response) {
+  const status = response.status;
+  const headers = {
+    contentType: response.headers.get('content-type'),
+    etag: response.headers.get('etag'),
+    location: response.headers.get('location'),
+  };
+  const problem = await expectProblem(response, status);
+  return { status, headers, problem: withoutRequestId(problem) };
+}
+
+describe.each(credentials)('user B with a $kind', (credential) => {
+  it.each(taskCalls)(
+    "returns 404, not 403, for A's task through /api/tasks/{id} ($name), identical to a task that never existed",
+    async (c) => {
+      const theirs = await call(bob, credential, c, `/api/tasks/${annTask.id}${c.suffix}`);
+      const none = await call(bob, credential, c, `/api/tasks/${neverId}${c.suffix}`);
+      expect(theirs.status).toBe(404);
+      const a = await observable(theirs);
+      const b = await observable(none);
+      expect(a.problem.code).toBe('task_not_found');
+      expect(a).toEqual(b);
+      expect(a.headers.etag).toBeNull();
+    },
+  );
+
+  it.each(taskCalls)(
+    "returns 404 for A's task through B's own /api/{B.id}/tasks/{id} ($name)",
+    async (c) => {
+      const theirs = await call(
+        bob,
+        credential,
+        c,
+        `/api/${bob.id}/tasks/${annTask.id}${c.suffix}`,
+      );
+      const none = await call(bob, credential, c, `/api/${bob.id}/tasks/${neverId}${c.suffix}`);
+      expect(theirs.status).toBe(404);
+      const a = await observable(theirs);
+      expect(a.problem.code).toBe('task_not_found');
+      expect(a).toEqual(await observable(none));
+    },
+  );
+
+  it.each(taskCalls)(
+    "returns 403 through A's /api/{A.id}/tasks/{id} ($name), the same whether or not the task exists",
+    async (c) => {
+      const theirs = await call(
+        bob,
+        credential,
+        c,
+        `/api/${ann.id}/tasks/${annTask.id}${c.suffix}`,
+      );
+      const none = await call(bob, credential, c, `/api/${ann.id}/tasks/${neverId}${c.suffix}`);
+      expect(theirs.status).toBe(403);
+      const a = await observable(theirs);
+      expect(a.problem.code).toBe('forbidden');
+      expect(a).toEqual(await observable(none));
+    },
+  );
+
+  it("returns 403 for A's list and create through /api/{A.id}/tasks, the same as for a user who does not exist", async () => {
+    const before = (await api.database.db.query('SELECT count(*)::int AS n FROM tasks'))[0];
+    for (const c of [
+      { name: 'list', method: 'GET', suffix: '' },
+      { name: 'list q', method: 'GET', suffix: `?q=${encodeURIComponent(ANN_TITLE)}` },
+      { name: 'create', method: 'POST', suffix: '', body: { title: 'Planted in A' } },
+      {
+        name: 'create with A key',
+        method: 'POST',
+        suffix: '',
+        body: { title: ANN_TITLE },
+        headers: { 'idempotency-key': ANN_IDEMPOTENCY_KEY },
+      },
+    ] satisfies Call[]) {
+      const annPath = await call(bob, credential, c, `/api/${ann.id}/tasks${c.suffix}`);
+      const nobody = await call(bob, credential, c, `/api/${randomUUID()}/tasks${c.suffix}`);
+      expect(annPath.status, c.name).toBe(403);
+      const a = await observable(annPath);
+      expect(a.problem.code).toBe('forbidden');
+      expect(a).toEqual(await observable(nobody));
+    }
+    expect((await api.database.db.query('SELECT count(*)::int AS n FROM tasks'))[0]).toEqual(
+      before,
+    );
+  });
+
+  it.each([
+    '',
+    `?q=${encodeURIComponent(ANN_TITLE)}`,
+    '?q=zebra',
+    '?q=only%20ann',
+    '?tag=secret',
+    '?tag=secret&tag=shared',
+    '?priority=high',
+    '?status=in_progress',
+    '?completed=false',
+    '?due_after=2026-05-01&due_before=2026-07-01',
+    '?sort=title',
+    '?sort=due_date&order=asc',
+    '?sort=priority',
+    '?sort=updated_at&limit=100',
+  ])("never lists A's task in B's list (query %s), through either family", async (query) => {
+    for (const base of ['/api/tasks', `/api/${bob.id}/tasks`]) {
+      const response = await call(
+        bob,
+        credential,
+        { name: 'list', method: 'GET', suffix: '' },
+        `${base}${query}`,
+      );
+      expect(response.status).toBe(200);
+      const tasks = await readTasks(response);
+      expect(tasks.map((t) => t.id)).not.toContain(annTask.id);
+      for (const task of tasks) expect(task.user_id).toBe(bob.id);
+      expect(tasks.map((t) => t.id)).toContain(bobTask.id);
+    }
+  });
+});
+
+describe("B's other views", () => {
+  it("never shows A's task in B's export or counts", async () => {
+    const exported = await api.json('GET', '/api/me/export', bob);
+    expect(exported.status).toBe(200);
+    const body = (await exported.json()) as { user: { id: string }; tasks: TaskJson[] };
+    expect(body.user.id).toBe(bob.id);
+    expect(body.tasks.map((t) => t.id)).not.toContain(annTask.id);
+    for (const task of body.tasks) expect(task.user_id).toBe(bob.id);
+
+    const me = (await (await api.json('GET', '/api/me', bob)).json()) as {
+      id: string;
+      counts: { total: number };
+    };
+    expect(me.id).toBe(bob.id);
+    const [own] = await api.database.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM tasks WHERE user_id = $1',
+      [bob.id],
+    );
+    expect(me.counts.total).toBe(own!.n);
+  });
+
+  it("gives B only B's tasks when B replays a cursor made from A's list", async () => {
+    // A needs two tasks for a next page.
+    const extra = await readTask(await api.json('POST', '/api/tasks', ann, { title: 'Aaa first' }));
+    const page = await api.json('GET', '/api/tasks?limit=1&sort=title', ann);
+    expect((await readTasks(page)).map((t) => t.id)).toEqual([extra.id]);
+    const cursor = page.headers.get('x-next-cursor');
+    expect(cursor).toBeTruthy();
+    const response = await api.json(
+      'GET',
+      `/api/tasks?limit=1&sort=title&cursor=${encodeURIComponent(cursor!)}`,
+      bob,
+    );
+    // Refusing the cursor (400) or paging B's own tasks from that position are both safe.
+    expect([200, 400]).toContain(response.status);
+    const tasks = response.status === 200 ? await readTasks(response) : [];
+    expect(tasks.map((t) => t.id)).not.toContain(annTask.id);
+    for (const task of tasks) expect(task.user_id).toBe(bob.id);
+    expect((await api.json('DELETE', `/api/tasks/${extra.id}`, ann)).status).toBe(204);
+  });
+
+  it("gives B a task of B's own when B reuses A's Idempotency-Key with A's body", async () => {
+    const response = await api.json(
+      'POST',
+      '/api/tasks',
+      bob,
+      { title: ANN_TITLE },
+      {
+        'idempotency-key': ANN_IDEMPOTENCY_KEY,
+      },
+    );
+    expect(response.status).toBe(201);
+    const task = await readTask(response);
+    expect(task.id).not.toBe(annTask.id);
+    expect(task.user_id).toBe(bob.id);
+    expect((await api.json('DELETE', `/api/tasks/${task.id}`, bob)).status).toBe(204);
+  });
+
+  it("cannot move a task into A's account through user_id in a body", async () => {
+    const response = await api.json('PATCH', `/api/tasks/${bobTask.id}`, bob, {
+      user_id: ann.id,
+    });
+    await expectProblem(response, 422, 'validation_failed');
+    expect((await rowOf(bobTask.id)).user_id).toBe(bob.id);
+  });
+});
+
+describe("A's task after all of B's attempts", () => {
+  it('is byte-for-byte unchanged: same version, same updated_at, same row', async () => {
+    const response = await api.json('GET', `/api/tasks/${annTask.id}`, ann);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBe(`"${annTask.version}"`);
+    expect(await response.text()).toBe(annTaskText);
+    const row = await rowOf(annTask.id);
+    expect(row).toEqual(annRow);
+    expect(row.version).toBe(1);
+    expect(row.title).toBe(ANN_TITLE);
+  });
+
+  it("still answers A's own idempotent retry with A's original task", async () => {
+    const retry = await api.json(
+      'POST',
+      '/api/tasks',
+      ann,
+      {
+        title: ANN_TITLE,
+        description: 'only ann may see this',
+        status: 'in_progress',
+        priority: 'high',
+        tags: ['secret', 'shared'],
+        due_date: '2026-06-01T12:00:00Z',
+      },
+      { 'idempotency-key': ANN_IDEMPOTENCY_KEY },
+    );
+    expect(retry.status).toBe(201);
+    expect(await readTask(retry)).toEqual(annTask);
+  });
+});
