@@ -98,6 +98,7 @@ describe('parseConnectionUrl', () => {
         options: undefined,
         ssl: { rejectUnauthorized: false },
         enableChannelBinding: true,
+        requireChannelBinding: true,
         pooled: true,
         applicationName: undefined,
       });
