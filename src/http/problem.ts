@@ -74,6 +74,12 @@ export function toAppError(error: unknown, c: Context<AppEnv>, logger: Logger): 
     if (error.status === 400 && /json/i.test(error.message)) {
       return new AppError('malformed_json', 'The request body is not valid JSON.');
     }
+    if (error.status === 415) {
+      return new AppError(
+        'unsupported_media_type',
+        'Send the body as JSON with Content-Type: application/json.',
+      );
+    }
     if (error.status === 401)
       return new AppError('unauthorized', 'Sign in, or send a valid bearer token.');
     if (error.status < 500) return new AppError('bad_request', 'The request is not valid.');

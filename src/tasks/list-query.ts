@@ -134,8 +134,13 @@ function validPositionValue(sort: SortKey, value: unknown): boolean {
   }
 }
 
-const isIsoTime = (v: string) =>
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && !Number.isNaN(Date.parse(v));
+/** Exactly the form toISOString() writes, of a day that exists (cursors are not signed). */
+const isIsoTime = (v: string) => {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) || v.startsWith('0000'))
+    return false;
+  const time = Date.parse(v);
+  return !Number.isNaN(time) && new Date(time).toISOString() === v;
+};
 
 function fingerprint(query: Omit<ListQuery, 'limit' | 'after'>): string {
   const f = query.filters;

@@ -61,6 +61,11 @@ export const instant = z
   })
   .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s))
   .refine((d) => !Number.isNaN(d.getTime()), 'is not a real date')
+  // What PostgreSQL's timestamptz and ISO 8601 both hold, so cursors from it round-trip.
+  .refine(
+    (d) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999,
+    'must be in the years 1 to 9999',
+  )
   .openapi({ type: 'string', format: 'date-time', example: '2026-12-01T17:00:00Z' });
 
 const writable = {
