@@ -59,6 +59,19 @@ BEGIN
 END
 $$;
 
+-- After a conditional write found no row: if the task exists, it was the version that did
+-- not match, so raise TDV01 (412); otherwise return, and the caller answers 404.
+CREATE FUNCTION task_refuse_stale_version(p_user_id text, p_id bigint, p_expected_version integer)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_expected_version IS NOT NULL
+    AND EXISTS (SELECT 1 FROM tasks WHERE user_id = p_user_id AND id = p_id) THEN
+    RAISE EXCEPTION 'task version does not match' USING ERRCODE = 'TDV01';
+  END IF;
+END
+$$;
+
 -- Changes the fields whose p_set_* flag is true. With p_expected_version, changes the task
 -- only at that version: a mismatch raises TDV01 (412), a missing task returns no row (404).
 CREATE FUNCTION task_update(
@@ -87,9 +100,8 @@ BEGIN
   RETURNING * INTO v_task;
   IF FOUND THEN
     RETURN NEXT v_task;
-  ELSIF p_expected_version IS NOT NULL
-    AND EXISTS (SELECT 1 FROM tasks WHERE user_id = p_user_id AND id = p_id) THEN
-    RAISE EXCEPTION 'task version does not match' USING ERRCODE = 'TDV01';
+  ELSE
+    PERFORM task_refuse_stale_version(p_user_id, p_id, p_expected_version);
   END IF;
 END
 $$;
@@ -109,9 +121,8 @@ BEGIN
   RETURNING * INTO v_task;
   IF FOUND THEN
     RETURN NEXT v_task;
-  ELSIF p_expected_version IS NOT NULL
-    AND EXISTS (SELECT 1 FROM tasks WHERE user_id = p_user_id AND id = p_id) THEN
-    RAISE EXCEPTION 'task version does not match' USING ERRCODE = 'TDV01';
+  ELSE
+    PERFORM task_refuse_stale_version(p_user_id, p_id, p_expected_version);
   END IF;
 END
 $$;
@@ -130,9 +141,8 @@ BEGIN
   RETURNING id INTO v_id;
   IF FOUND THEN
     RETURN NEXT v_id;
-  ELSIF p_expected_version IS NOT NULL
-    AND EXISTS (SELECT 1 FROM tasks WHERE user_id = p_user_id AND id = p_id) THEN
-    RAISE EXCEPTION 'task version does not match' USING ERRCODE = 'TDV01';
+  ELSE
+    PERFORM task_refuse_stale_version(p_user_id, p_id, p_expected_version);
   END IF;
 END
 $$;
