@@ -1,6 +1,5 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -19,6 +18,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { registerTaskHandlers } from '../tasks/handlers.js';
 import { TaskRepository } from '../tasks/repository.js';
 import { taskBases } from '../tasks/routes.js';
+import { registerApiReference } from './api-reference.js';
 import type { AppEnv } from './context.js';
 import { accessLog, jsonBodyGuard, MAX_BODY_BYTES, requestId } from './middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -177,7 +177,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.get('/openapi.json', async (c) =>
     c.json(await (document ??= buildOpenApiDocument(app, auth))),
   );
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Todo API' }));
+  registerApiReference(app);
   return app;
 }
 
