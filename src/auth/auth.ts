@@ -70,6 +70,9 @@ export function createAuth(config: Config, db: Database, logger: Logger) {
       bearer(),
       jwt({
         jwks: { keyPairConfig: { alg: 'EdDSA', crv: 'Ed25519' } },
+        // Clients ask /api/auth/token for a JWT; signing one into a header on every session
+        // lookup would cost a key read and a signature per cookie-authenticated request.
+        disableSettingJwtHeader: true,
         jwt: { expirationTime: `${config.JWT_TTL_SECONDS}s`, issuer: baseURL, audience: baseURL },
       }),
       openAPI({ disableDefaultReference: true }),
