@@ -6,7 +6,7 @@ export default defineConfig({
     // Each file makes its own database; two workers match the machine's two cores.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 });

@@ -27,7 +27,11 @@ if (!existsSync(entry) || newest(join(root, 'src')) > statSync(entry).mtimeMs) {
   run('npm', ['run', '--silent', 'build']);
 }
 const web = join(root, 'web');
-if (existsSync(join(web, 'index.html')) && !existsSync(join(root, 'dist/web/index.html'))) {
+const webIndex = join(root, 'dist/web/index.html');
+if (
+  existsSync(join(web, 'index.html')) &&
+  (!existsSync(webIndex) || newest(web) > statSync(webIndex).mtimeMs)
+) {
   console.error('building the web app (npm run build:web)…');
   run('npm', ['run', '--silent', 'build:web']);
 }

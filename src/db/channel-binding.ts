@@ -33,10 +33,13 @@ export class ChannelBindingClient extends pg.Client {
 
   _handleAuthSASL(msg: AuthSaslMessage): void {
     const self = this as unknown as Internals & { _handleAuthSASL(msg: AuthSaslMessage): void };
-    if (!(self.connection.stream instanceof TLSSocket))
-      return refuse(self, 'the connection is not encrypted');
+    if (!(self.connection.stream instanceof TLSSocket)) {
+      refuse(self, 'the connection is not encrypted');
+      return;
+    }
     if (!msg.mechanisms.includes('SCRAM-SHA-256-PLUS')) {
-      return refuse(self, 'the server did not offer SCRAM-SHA-256-PLUS');
+      refuse(self, 'the server did not offer SCRAM-SHA-256-PLUS');
+      return;
     }
     this.#bound = true;
     (pg.Client.prototype as unknown as typeof self)._handleAuthSASL.call(this, msg);
@@ -54,8 +57,10 @@ export class ChannelBindingClient extends pg.Client {
     const self = this as unknown as Internals & { _handleReadyForQuery(msg: unknown): void };
     // Reaching "ready" while connecting without SCRAM-PLUS means the server let us in with
     // no authentication that could bind the channel (trust).
-    if (self._connecting && !this.#bound)
-      return refuse(self, 'the server did not authenticate with SCRAM');
+    if (self._connecting && !this.#bound) {
+      refuse(self, 'the server did not authenticate with SCRAM');
+      return;
+    }
     (pg.Client.prototype as unknown as typeof self)._handleReadyForQuery.call(this, msg);
   }
 }

@@ -68,7 +68,7 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('the embedded database in a data directory', () => {
+describe('the embedded database in a data directory', { timeout: 120_000 }, () => {
   it('keeps its rows across a close and a reopen', async () => {
     const dir = dataDirectory();
     const first = await openEmbeddedDatabase(dir);

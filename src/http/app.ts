@@ -23,6 +23,7 @@ import type { AppEnv } from './context.js';
 import { accessLog, jsonBodyGuard, MAX_BODY_BYTES, requestId } from './middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { fieldErrors, problemResponse, RETRY_AFTER_SECONDS, toAppError } from './problem.js';
+import { findWebDist, registerWebApp } from './web-app.js';
 
 export interface AppDeps {
   config: Config;
@@ -55,6 +56,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   app.use('*', requestId(logger), accessLog(logger), metrics.middleware());
+  // The web app answers GETs that nothing else did (a 404 fallback, not a route), so routes
+  // keep their own labels in logs and metrics, and /api 404s stay problem+json.
+  registerWebApp(app, findWebDist());
   app.onError((error, c) => problemResponse(c, toAppError(error, c, logger)));
   app.notFound((c) =>
     problemResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
@@ -174,9 +178,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   for (const base of taskBases) registerTaskHandlers(app, base, tasks);
 
   let document: Promise<object> | undefined;
-  app.get('/openapi.json', async (c) =>
-    c.json(await (document ??= buildOpenApiDocument(app, auth))),
-  );
+  app.get('/openapi.json', async (c) => {
+    document ??= buildOpenApiDocument(app, auth);
+    return c.json(await document);
+  });
   registerApiReference(app);
   return app;
 }

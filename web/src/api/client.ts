@@ -1,0 +1,128 @@
+import type {
+  FieldError,
+  Problem,
+  Profile,
+  TaskCreateInput,
+  TaskJson,
+  TaskListQuery,
+  TaskPatchInput,
+} from './types';
+
+// A small typed client for the task API (SPEC §6). The session cookie travels by itself
+// (same origin); every error becomes an ApiError carrying the problem+json fields.
+
+export type ApiErrorCode = Problem['code'] | 'network_error' | 'unexpected_response';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    readonly detail: string,
+    readonly errors: FieldError[] = [],
+    readonly requestId?: string,
+  ) {
+    super(detail);
+  }
+
+  /** The message to show a person: the detail and any field errors. */
+  get userMessage(): string {
+    if (this.errors.length === 0) return this.detail;
+    const fields = this.errors.map((e) => `${e.path || 'request'}: ${e.message}`).join('; ');
+    return `${this.detail} (${fields}.)`;
+  }
+}
+
+let onUnauthorized: () => void = () => {};
+/** What to do when the API says the session is gone (401): the app sends the user to sign in. */
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+function isProblem(body: unknown): body is Problem {
+  return typeof body === 'object' && body !== null && 'code' in body && 'detail' in body;
+}
+
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      ...init,
+      headers: { accept: 'application/json', ...init.headers },
+      credentials: 'same-origin',
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError(0, 'network_error', 'The server cannot be reached. Check your connection.');
+  }
+  if (response.ok) return response;
+  const body: unknown = await response.json().catch(() => null);
+  const error = isProblem(body)
+    ? new ApiError(body.status, body.code, body.detail, body.errors, body.request_id)
+    : new ApiError(
+        response.status,
+        'unexpected_response',
+        `The server answered ${response.status} ${response.statusText}.`,
+      );
+  if (response.status === 401) onUnauthorized();
+  throw error;
+}
+
+async function json<T>(path: string, init?: RequestInit): Promise<T> {
+  return (await (await request(path, init)).json()) as T;
+}
+
+const sendJson = (method: string, body: unknown, headers: Record<string, string> = {}) => ({
+  method,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+/** Makes a write conditional on the version the UI has (412 if the task changed since). */
+const ifMatch = (version: number) => ({ 'if-match': `"${version}"` });
+
+export type ListFilters = Omit<TaskListQuery, 'cursor' | 'limit'>;
+
+export interface TaskPage {
+  tasks: TaskJson[];
+  /** X-Next-Cursor: absent on the last page. */
+  nextCursor: string | null;
+}
+
+export function listQueryString(filters: ListFilters, cursor?: string, limit = 20): string {
+  const params = new URLSearchParams({ limit: String(limit) });
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === undefined || value === '') continue;
+    for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item));
+  }
+  if (cursor) params.set('cursor', cursor);
+  return params.toString();
+}
+
+export async function listTasks(
+  filters: ListFilters,
+  cursor?: string,
+  signal?: AbortSignal,
+): Promise<TaskPage> {
+  const response = await request(`/api/tasks?${listQueryString(filters, cursor)}`, { signal });
+  return {
+    tasks: (await response.json()) as TaskJson[],
+    nextCursor: response.headers.get('X-Next-Cursor'),
+  };
+}
+
+export const getTask = (id: number) => json<TaskJson>(`/api/tasks/${id}`);
+
+export const createTask = (input: TaskCreateInput) =>
+  json<TaskJson>('/api/tasks', sendJson('POST', input));
+
+export const patchTask = (id: number, version: number, input: TaskPatchInput) =>
+  json<TaskJson>(`/api/tasks/${id}`, sendJson('PATCH', input, ifMatch(version)));
+
+export const toggleTask = (id: number, version: number) =>
+  json<TaskJson>(`/api/tasks/${id}/complete`, { method: 'PATCH', headers: ifMatch(version) });
+
+export async function deleteTask(id: number, version: number): Promise<void> {
+  await request(`/api/tasks/${id}`, { method: 'DELETE', headers: ifMatch(version) });
+}
+
+export const getProfile = () => json<Profile>('/api/me');

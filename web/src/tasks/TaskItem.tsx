@@ -1,0 +1,142 @@
+import { useEffect, useRef, useState } from 'react';
+import type { TaskJson } from '../api/types';
+import { priorityLabels } from './filters';
+import { useDeleteTask, useToggleTask, useUpdateTask } from './hooks';
+import { TaskForm } from './TaskForm';
+import { formatDue, isOverdue, patchInput, valuesFromTask } from './task-values';
+
+type Mode = 'view' | 'edit' | 'confirm-delete';
+
+/** One task: tick it off, edit it in place, or delete it (after a confirmation). */
+export function TaskItem({ task, onDeleted }: { task: TaskJson; onDeleted: () => void }) {
+  const [mode, setMode] = useState<Mode>('view');
+  const toggle = useToggleTask(task);
+  const update = useUpdateTask(task);
+  const remove = useDeleteTask(task);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const cancelDelete = useRef<HTMLButtonElement>(null);
+  const focusAfter = useRef<'edit' | null>(null);
+
+  // Focus follows the user: into the confirmation, and back to Edit when a form closes.
+  useEffect(() => {
+    if (mode === 'confirm-delete') cancelDelete.current?.focus();
+    if (mode === 'view' && focusAfter.current === 'edit') editButton.current?.focus();
+    focusAfter.current = null;
+  }, [mode]);
+
+  const close = () => {
+    focusAfter.current = 'edit';
+    setMode('view');
+  };
+
+  const overdue = isOverdue(task);
+
+  if (mode === 'edit') {
+    return (
+      <li className="task editing">
+        <TaskForm
+          mode="edit"
+          label={`Edit “${task.title}”`}
+          initial={valuesFromTask(task)}
+          onCancel={close}
+          onSubmit={async (values) => {
+            const changes = patchInput(task, values);
+            if (Object.keys(changes).length > 0) update.mutate(changes);
+            close();
+            return undefined;
+          }}
+        />
+      </li>
+    );
+  }
+
+  const classes = ['task', task.completed ? 'done' : '', overdue ? 'overdue' : '']
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <li className={classes}>
+      <input
+        type="checkbox"
+        className="check"
+        checked={task.completed}
+        onChange={() => toggle.mutate()}
+        aria-label={`Completed: ${task.title}`}
+      />
+      <div className="task-body">
+        <p className="task-title">{task.title}</p>
+        {task.description && <p className="task-description">{task.description}</p>}
+        <TaskMeta task={task} overdue={overdue} />
+      </div>
+      {mode === 'confirm-delete' ? (
+        <fieldset
+          className="task-actions confirm"
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') close();
+          }}
+        >
+          <legend className="visually-hidden">Delete “{task.title}”?</legend>
+          <span aria-hidden="true">Delete?</span>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              remove.mutate();
+              onDeleted();
+            }}
+          >
+            Yes, delete
+          </button>
+          <button type="button" ref={cancelDelete} onClick={close}>
+            Cancel
+          </button>
+        </fieldset>
+      ) : (
+        <div className="task-actions">
+          <button
+            type="button"
+            ref={editButton}
+            onClick={() => setMode('edit')}
+            aria-label={`Edit “${task.title}”`}
+          >
+            Edit
+          </button>
+          <button
+            type="button"
+            className="quiet-danger"
+            onClick={() => setMode('confirm-delete')}
+            aria-label={`Delete “${task.title}”`}
+          >
+            Delete
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+function TaskMeta({ task, overdue }: { task: TaskJson; overdue: boolean }) {
+  const items = [
+    task.status === 'in_progress' && (
+      <span key="status" className="badge status">
+        In progress
+      </span>
+    ),
+    task.priority !== 'none' && (
+      <span key="priority" className={`badge priority-${task.priority}`}>
+        {priorityLabels[task.priority]} priority
+      </span>
+    ),
+    task.due_date && (
+      <span key="due" className={overdue ? 'badge due overdue' : 'badge due'}>
+        {overdue ? 'Overdue · due ' : 'Due '}
+        <time dateTime={task.due_date}>{formatDue(task.due_date)}</time>
+      </span>
+    ),
+    ...task.tags.map((tag) => (
+      <span key={`tag-${tag}`} className="tag">
+        #{tag}
+      </span>
+    )),
+  ].filter(Boolean);
+  return items.length > 0 ? <div className="task-meta">{items}</div> : null;
+}

@@ -1,0 +1,191 @@
+import {
+  type InfiniteData,
+  keepPreviousData,
+  type QueryClient,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
+import {
+  ApiError,
+  createTask,
+  deleteTask,
+  getProfile,
+  getTask,
+  type ListFilters,
+  listTasks,
+  patchTask,
+  type TaskPage,
+  toggleTask,
+} from '../api/client';
+import type { TaskCreateInput, TaskJson, TaskPatchInput } from '../api/types';
+import { showNotice } from '../notices';
+
+// Server state for the task screens. Lists are infinite queries (one page per cursor);
+// toggle, edit and delete change the cached lists at once and put them back if the server
+// refuses, saying why.
+
+export const queryKeys = {
+  tasks: ['tasks'] as const,
+  lists: ['tasks', 'list'] as const,
+  list: (filters: ListFilters) => ['tasks', 'list', filters] as const,
+  profile: ['me'] as const,
+};
+
+type TaskLists = InfiniteData<TaskPage, string | undefined>;
+
+export function useTaskList(filters: ListFilters) {
+  return useInfiniteQuery({
+    queryKey: queryKeys.list(filters),
+    queryFn: ({ pageParam, signal }) => listTasks(filters, pageParam, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // While a new filter loads, keep showing the old list instead of a blank "loading".
+    placeholderData: keepPreviousData,
+  });
+}
+
+export const useProfile = () => useQuery({ queryKey: queryKeys.profile, queryFn: getProfile });
+
+export function useCreateTask() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (input: TaskCreateInput) => createTask(input),
+    onSuccess: () => refresh(queryClient),
+  });
+}
+
+/** Changes one task (or removes it: null) in every cached list. */
+function updateCachedTask(
+  queryClient: QueryClient,
+  id: number,
+  change: (task: TaskJson) => TaskJson | null,
+): void {
+  queryClient.setQueriesData<TaskLists>({ queryKey: queryKeys.lists }, (data) =>
+    data
+      ? {
+          ...data,
+          pages: data.pages.map((page) => ({
+            ...page,
+            tasks: page.tasks.flatMap((task) => (task.id === id ? (change(task) ?? []) : [task])),
+          })),
+        }
+      : data,
+  );
+}
+
+function cachedTask(queryClient: QueryClient, id: number): TaskJson | undefined {
+  for (const [, data] of queryClient.getQueriesData<TaskLists>({ queryKey: queryKeys.lists })) {
+    const task = data?.pages.flatMap((page) => page.tasks).find((t) => t.id === id);
+    if (task) return task;
+  }
+  return undefined;
+}
+
+const refresh = (queryClient: QueryClient) =>
+  Promise.all([
+    queryClient.invalidateQueries({ queryKey: queryKeys.tasks }),
+    queryClient.invalidateQueries({ queryKey: queryKeys.profile }),
+  ]);
+
+interface OptimisticChange<V> {
+  /** What the user did, for the failure message: "complete", "save", "delete". */
+  verb: string;
+  /** The task as the UI should show it at once; null removes it from the lists. */
+  optimistic: (task: TaskJson, variables: V) => TaskJson | null;
+  /** The request, made conditional on `version` (If-Match). Resolves to the server's task. */
+  send: (version: number, variables: V) => Promise<TaskJson | null>;
+}
+
+/**
+ * One optimistic change of one task. Changes of the same task run one after another
+ * (mutation scope), and each sends If-Match with the version the UI holds when it is sent:
+ * the server's answer to the previous change has updated it by then.
+ */
+function useOptimisticTaskChange<V>(task: TaskJson, change: OptimisticChange<V>) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    scope: { id: `task-${task.id}` },
+    mutationFn: (variables: V) =>
+      change.send(cachedTask(queryClient, task.id)?.version ?? task.version, variables),
+    onMutate: async (variables) => {
+      await queryClient.cancelQueries({ queryKey: queryKeys.lists });
+      const snapshot = queryClient.getQueriesData<TaskLists>({ queryKey: queryKeys.lists });
+      updateCachedTask(queryClient, task.id, (current) => change.optimistic(current, variables));
+      return { snapshot };
+    },
+    onError: async (error, _variables, context) => {
+      // Signed out: the cache was emptied for the next user; putting old lists back would leak.
+      if (error instanceof ApiError && error.status === 401) return;
+      for (const [key, data] of context?.snapshot ?? []) queryClient.setQueryData(key, data);
+      if (!(error instanceof ApiError)) {
+        showNotice(`Could not ${change.verb} “${task.title}”. Your change was undone.`);
+        return;
+      }
+      if (error.status === 412) {
+        showNotice('This task was changed elsewhere; reloaded.');
+        const fresh = await getTask(task.id).catch(() => null);
+        if (fresh) updateCachedTask(queryClient, task.id, () => fresh);
+      } else if (error.status === 404) {
+        showNotice(`“${task.title}” no longer exists; it was deleted elsewhere.`);
+        updateCachedTask(queryClient, task.id, () => null);
+      } else {
+        showNotice(
+          `Could not ${change.verb} “${task.title}”: ${error.userMessage} Your change was undone.`,
+        );
+      }
+    },
+    onSuccess: (saved) => {
+      if (saved) updateCachedTask(queryClient, task.id, () => saved);
+    },
+    onSettled: () => refresh(queryClient),
+  });
+}
+
+export function useToggleTask(task: TaskJson) {
+  return useOptimisticTaskChange<void>(task, {
+    verb: task.completed ? 'reopen' : 'complete',
+    optimistic: (current) => {
+      const completed = !current.completed;
+      return {
+        ...current,
+        completed,
+        status: completed ? 'completed' : 'pending',
+        completed_at: completed ? new Date().toISOString() : null,
+      };
+    },
+    send: (version) => toggleTask(task.id, version),
+  });
+}
+
+export function useUpdateTask(task: TaskJson) {
+  return useOptimisticTaskChange<TaskPatchInput>(task, {
+    verb: 'save',
+    optimistic: (current, changes) => {
+      const status = changes.status ?? current.status;
+      return {
+        ...current,
+        ...changes,
+        title: changes.title?.trim() ?? current.title,
+        status,
+        completed: status === 'completed',
+        tags: changes.tags ?? current.tags,
+        description: changes.description === undefined ? current.description : changes.description,
+        due_date: changes.due_date === undefined ? current.due_date : changes.due_date,
+      };
+    },
+    send: (version, changes) => patchTask(task.id, version, changes),
+  });
+}
+
+export function useDeleteTask(task: TaskJson) {
+  return useOptimisticTaskChange<void>(task, {
+    verb: 'delete',
+    optimistic: () => null,
+    send: async (version) => {
+      await deleteTask(task.id, version);
+      return null;
+    },
+  });
+}
