@@ -1,7 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { registerAccountHandlers } from '../account/handlers.js';
 import { AccountRepository } from '../account/repository.js';
@@ -20,7 +19,7 @@ import { TaskRepository } from '../tasks/repository.js';
 import { taskBases } from '../tasks/routes.js';
 import { registerApiReference } from './api-reference.js';
 import type { AppEnv } from './context.js';
-import { accessLog, jsonBodyGuard, MAX_BODY_BYTES, requestId } from './middleware.js';
+import { accessLog, bodySizeGuard, jsonBodyGuard, requestId } from './middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { fieldErrors, problemResponse, RETRY_AFTER_SECONDS, toAppError } from './problem.js';
 import { findWebDist, registerWebApp } from './web-app.js';
@@ -77,15 +76,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     const origin = c.req.header('origin');
     return origin && config.CORS_ORIGINS.includes(origin) ? corsForAllowedOrigins(c, next) : next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('payload_too_large', 'The request body is larger than 64 KiB.');
-      },
-    }),
-  );
+  app.use('/api/*', bodySizeGuard);
 
   app.route('/', healthRoutes(deps));
   app.get('/metrics', async (c) => {
@@ -155,25 +146,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const tasks = new TaskRepository(db);
   const accounts = new AccountRepository(db);
   const authenticated = requireUser(auth, deps.jwt, db);
-  for (const path of [
-    '/api/tasks',
-    '/api/tasks/*',
-    '/api/me',
-    '/api/me/*',
-    '/api/:user_id/tasks',
-    '/api/:user_id/tasks/*',
-  ]) {
+  // Hono's "/x/*" also matches "/x": one registration per family, so nothing runs twice.
+  for (const path of ['/api/tasks/*', '/api/me/*', '/api/:user_id/tasks/*']) {
     app.use(path, authenticated, jsonBodyGuard);
   }
   // The original front end's paths name the user: only the caller's own id is allowed.
-  for (const path of ['/api/:user_id/tasks', '/api/:user_id/tasks/*']) {
-    app.use(path, async (c, next) => {
-      if (c.req.param('user_id') !== c.get('user').id) {
-        throw new AppError('forbidden', 'The user in the path is not the signed-in user.');
-      }
-      await next();
-    });
-  }
+  app.use('/api/:user_id/tasks/*', async (c, next) => {
+    if (c.req.param('user_id') !== c.get('user').id) {
+      throw new AppError('forbidden', 'The user in the path is not the signed-in user.');
+    }
+    await next();
+  });
   registerAccountHandlers(app, accounts, tasks);
   for (const base of taskBases) registerTaskHandlers(app, base, tasks);
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -47,10 +48,7 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
   };
 }
 
-/**
- * Requests that carry a body must say it is JSON (415) and keep it under 64 KiB (413),
- * checked from Content-Length before anything is read; chunked bodies are counted as read.
- */
+/** Requests that carry a body must say it is JSON (415). */
 export const jsonBodyGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   const method = c.req.method;
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return next();
@@ -65,8 +63,30 @@ export const jsonBodyGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
       'Send the body as JSON with Content-Type: application/json.',
     );
   }
-  if (length > MAX_BODY_BYTES) {
-    throw new AppError('payload_too_large', 'The request body is larger than 64 KiB.');
-  }
   return next();
+};
+
+const tooLarge = () => new AppError('payload_too_large', 'The request body is larger than 64 KiB.');
+const chunkedBodyLimit = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw tooLarge();
+  },
+});
+
+/**
+ * 413 for a body over 64 KiB. A declared Content-Length is checked before anything is read;
+ * only a body of undeclared length is counted as it streams (hono's bodyLimit), because
+ * reading the raw body makes the node adapter build a full Request for every request.
+ */
+export const bodySizeGuard: MiddlewareHandler<AppEnv> = (c, next) => {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined) {
+    if (Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+    return next();
+  }
+  const method = c.req.method;
+  const undeclared =
+    c.req.header('transfer-encoding') !== undefined || (method !== 'GET' && method !== 'HEAD');
+  return undeclared ? chunkedBodyLimit(c, next) : next();
 };
