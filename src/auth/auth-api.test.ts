@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
 import { ConfigError, loadConfig } from '../config.js';
+import type { Problem } from '../http/problem.js';
 import { createLogger } from '../logger.js';
 import type { Auth } from './auth.js';
 import { resolveAuthSecret } from './auth-secret.js';
@@ -23,14 +24,7 @@ vi.mock('better-auth', async (importOriginal) => {
   return { ...actual, betterAuth };
 });
 
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  request_id: string;
-}
+type ProblemBody = Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'request_id'>;
 
 const NONEXISTENT_TASK = 987_654_321;
 

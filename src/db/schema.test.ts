@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser } from '../../test/support/factories.js';
-import {
-  createEmbeddedTestDatabase,
-  createTestDatabase,
-  type TestDatabase,
-} from '../../test/support/test-database.js';
+import { openTestDatabase } from '../../test/support/test-database.js';
 import type { Database, Queryable } from './database.js';
 
 // The rules of SPEC §2 as the database itself enforces them, whatever path a row takes:
@@ -61,23 +57,15 @@ const tags = (n: number) => Array.from({ length: n }, (_, i) => `tag-${i}`);
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
-  let server: TestDatabase | undefined;
+  let close: () => Promise<void>;
   let db: Database;
   let user: string;
 
   beforeAll(async () => {
-    if (kind === 'server') {
-      server = await createTestDatabase();
-      db = server.db;
-    } else {
-      db = await createEmbeddedTestDatabase();
-    }
+    ({ db, close } = await openTestDatabase(kind));
     user = await insertUser(db);
   });
-  afterAll(async () => {
-    if (server) await server.drop();
-    else await db.close();
-  });
+  afterAll(() => close());
 
   describe('title', () => {
     it('accepts 200 characters, counted in code points', async () => {

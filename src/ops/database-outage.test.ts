@@ -12,6 +12,7 @@ import type { Database } from '../db/database.js';
 import { Migrator } from '../db/migrator.js';
 import { openDatabase } from '../db/open-database.js';
 import type { AppEnv } from '../http/context.js';
+import type { Problem } from '../http/problem.js';
 import { createLogger, type Logger } from '../logger.js';
 import { buildApp, type RunningServer, startServer } from '../server.js';
 import { Metrics } from './metrics.js';
@@ -76,14 +77,7 @@ async function timed(send: () => Promise<Response>): Promise<Answer> {
   }
 }
 
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  request_id: string;
-}
+type ProblemBody = Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'request_id'>;
 
 async function expectUnavailableProblem({ response, ms }: Answer): Promise<void> {
   const text = await response.text();

@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser, taskFields } from '../../test/support/factories.js';
-import {
-  createEmbeddedTestDatabase,
-  createTestDatabase,
-  type TestDatabase,
-} from '../../test/support/test-database.js';
+import { openTestDatabase } from '../../test/support/test-database.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor, type ListQuery } from './list-query.js';
@@ -20,23 +16,15 @@ const firstPage = (overrides: Partial<ListQuery> = {}): ListQuery => ({
 
 // The same behaviour on the PostgreSQL server and on PGlite.
 describe.each(['server', 'embedded'] as const)('TaskRepository on %s', (kind) => {
-  let server: TestDatabase | undefined;
+  let close: () => Promise<void>;
   let db: Database;
   let tasks: TaskRepository;
 
   beforeAll(async () => {
-    if (kind === 'server') {
-      server = await createTestDatabase();
-      db = server.db;
-    } else {
-      db = await createEmbeddedTestDatabase();
-    }
+    ({ db, close } = await openTestDatabase(kind));
     tasks = new TaskRepository(db);
   });
-  afterAll(async () => {
-    if (server) await server.drop();
-    else await db.close();
-  });
+  afterAll(() => close());
 
   it('creates a task with the defaults and reads it back', async () => {
     const user = await insertUser(db);

@@ -98,3 +98,15 @@ export async function createEmbeddedTestDatabase(): Promise<Database> {
   await new Migrator(db).migrate();
   return db;
 }
+
+/** A migrated database of either kind, for tests that must hold on both engines. */
+export async function openTestDatabase(
+  kind: 'server' | 'embedded',
+): Promise<{ db: Database; close(): Promise<void> }> {
+  if (kind === 'embedded') {
+    const db = await createEmbeddedTestDatabase();
+    return { db, close: () => db.close() };
+  }
+  const server = await createTestDatabase();
+  return { db: server.db, close: () => server.drop() };
+}
