@@ -1,0 +1,219 @@
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildListSql } from '../../src/tasks/list-query.js';
+import { start } from './processes.js';
+import { percentile } from './server.js';
+import { APP_ROLE, DATABASE, TASKS_PER_USER, USER_ID_BASE, USERS } from './setup.js';
+
+// The two load generators: wrk against the HTTP server (bench/workload.lua) and pgbench
+// issuing the server's own SQL for the same mix, straight to PostgreSQL.
+
+export const CONNECTIONS = 32;
+export const THREADS = 2;
+
+export interface LoadResult {
+  /** requests/s (wrk) or transactions/s (pgbench) over the measured window. */
+  throughput: number;
+  requests: number;
+  seconds: number;
+  latencyMs: { p50: number; p90: number; p99: number; mean: number; max: number };
+  /** Non-2xx responses by status (wrk), or failed transactions (pgbench: "failed"). */
+  errors: Record<string, number>;
+  /** Socket errors (wrk): connect, read, write, timeout. */
+  socketErrors?: Record<string, number>;
+}
+
+export const workloadScript = join(import.meta.dirname, '..', 'workload.lua');
+
+interface WrkJson {
+  requests: number;
+  duration_us: number;
+  latency_us: { mean: number; max: number; p50: number; p90: number; p99: number };
+  socket_errors: Record<string, number>;
+  non_2xx: Record<string, number>;
+}
+
+/** wrk -t2 -c32 for `seconds` with the workload script; the parsed BENCH_RESULT line. */
+export function startWrk(options: {
+  port: number;
+  seconds: number;
+  dataFile: string;
+  mode?: 'mix' | 'list';
+  connections?: number;
+  threads?: number;
+}) {
+  const args = [
+    `-t${options.threads ?? THREADS}`,
+    `-c${options.connections ?? CONNECTIONS}`,
+    `-d${options.seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    workloadScript,
+    `http://127.0.0.1:${options.port}`,
+    '--',
+    options.dataFile,
+    options.mode ?? 'mix',
+  ];
+  const wrk = start('wrk', args);
+  const result = wrk.exited.then((code): LoadResult => {
+    const line = wrk
+      .stdout()
+      .split('\n')
+      .find((l) => l.startsWith('BENCH_RESULT '));
+    if (code !== 0 || !line) {
+      throw new Error(`wrk exited with ${code}:\n${wrk.stdout()}${wrk.stderr()}`);
+    }
+    const json = JSON.parse(line.slice('BENCH_RESULT '.length)) as WrkJson;
+    const seconds = json.duration_us / 1e6;
+    const ms = (us: number) => us / 1000;
+    return {
+      throughput: json.requests / seconds,
+      requests: json.requests,
+      seconds,
+      latencyMs: {
+        p50: ms(json.latency_us.p50),
+        p90: ms(json.latency_us.p90),
+        p99: ms(json.latency_us.p99),
+        mean: ms(json.latency_us.mean),
+        max: ms(json.latency_us.max),
+      },
+      errors: json.non_2xx,
+      socketErrors: json.socket_errors,
+    };
+  });
+  return { process: wrk, result };
+}
+
+/** The list statement's SQL text and parameters exactly as the server builds them. */
+export function serverListSql(): { sql: string; extraParams: string[] } {
+  const { sql, params } = buildListSql('USER', {
+    limit: 20,
+    sort: 'created_at',
+    order: 'desc',
+    filters: {},
+  });
+  if (params[0] !== 'USER') throw new Error('buildListSql no longer puts the user id first');
+  return { sql, extraParams: params.slice(1) };
+}
+
+const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * pgbench scripts for the same mix and the same statements as the server's repository:
+ * `SELECT * FROM task_query($1, $2, $3)` etc., prepared (-M prepared). User n is
+ * random(0, USERS-1) and its id is USER_ID_BASE + n (see setup.ts); its tasks are
+ * firstTaskId + n*TASKS_PER_USER + 0..49. The one difference: pgbench variables cannot hold
+ * an array, so task_query's third argument is built as ARRAY[$1, '21'] in the statement
+ * instead of arriving as one text[] parameter.
+ */
+export function writePgbenchScripts(dir: string, firstTaskId: number): string[] {
+  const pick = [
+    `\\set n random(0, ${USERS - 1})`,
+    `\\set uid ${USER_ID_BASE} + :n`,
+    `\\set tid ${firstTaskId} + :n * ${TASKS_PER_USER} + random(0, ${TASKS_PER_USER - 1})`,
+  ].join('\n');
+  const { extraParams } = serverListSql();
+  const listArray = `ARRAY[:uid, ${extraParams.map(quote).join(', ')}]`;
+  const scripts: Record<string, [number, string]> = {
+    list: [70, `SELECT * FROM task_query(:uid, :listsql, ${listArray});`],
+    create: [
+      15,
+      'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL);',
+    ],
+    toggle: [10, 'SELECT * FROM task_toggle(:uid, :tid, NULL);'],
+    get: [5, 'SELECT * FROM task_get(:uid, :tid);'],
+  };
+  const args: string[] = [];
+  for (const [name, [weight, sql]] of Object.entries(scripts)) {
+    const file = join(dir, `${name}.sql`);
+    writeFileSync(file, `${pick}\n${sql}\n`);
+    args.push('-f', `${file}@${weight}`);
+  }
+  return args;
+}
+
+export function startPgbench(options: {
+  cluster: { port: number };
+  seconds: number;
+  scriptArgs: string[];
+  /** Working directory for the per-transaction log (sampled) used for percentiles. */
+  logDir: string;
+  logSamplingRate?: number;
+}) {
+  const { sql } = serverListSql();
+  const rate = options.logSamplingRate ?? 0.1;
+  const args = [
+    '-n',
+    '-M',
+    'prepared',
+    '-c',
+    String(CONNECTIONS),
+    '-j',
+    String(THREADS),
+    '-T',
+    String(options.seconds),
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(options.cluster.port),
+    '-U',
+    APP_ROLE,
+    // The create statement's values: the body the wrk script posts, as the server passes it.
+    '-D',
+    `listsql=${sql}`,
+    '-D',
+    'title=Benchmark task',
+    '-D',
+    'status=pending',
+    '-D',
+    'priority=1',
+    '-D',
+    'tags={}',
+    '-l',
+    '--sampling-rate',
+    String(rate),
+    '--log-prefix',
+    'pgbench_log',
+    ...options.scriptArgs,
+    DATABASE,
+  ];
+  for (const file of readdirSync(options.logDir)) {
+    if (file.startsWith('pgbench_log')) rmSync(join(options.logDir, file));
+  }
+  const pgbench = start('pgbench', args, { cwd: options.logDir });
+  const result = pgbench.exited.then((code): LoadResult => {
+    const out = pgbench.stdout();
+    if (code !== 0) throw new Error(`pgbench exited with ${code}:\n${out}${pgbench.stderr()}`);
+    const tps = /^tps = ([\d.]+) \(without initial connection time\)/m.exec(out);
+    const processed = /number of transactions actually processed: (\d+)/.exec(out);
+    const failed = /number of failed transactions: (\d+)/.exec(out);
+    const average = /latency average = ([\d.]+) ms/.exec(out);
+    if (!tps || !processed) throw new Error(`cannot read pgbench's output:\n${out}`);
+    const latencies: number[] = [];
+    for (const file of readdirSync(options.logDir)) {
+      if (!file.startsWith('pgbench_log')) continue;
+      for (const line of readFileSync(join(options.logDir, file), 'utf8').split('\n')) {
+        // client_id transaction_no time script_no time_epoch time_us [schedule_lag]
+        const us = Number(line.split(' ')[2]);
+        if (Number.isFinite(us) && line) latencies.push(us / 1000);
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    const failedCount = Number(failed?.[1] ?? 0);
+    return {
+      throughput: Number(tps[1]),
+      requests: Number(processed[1]),
+      seconds: options.seconds,
+      latencyMs: {
+        p50: percentile(latencies, 50),
+        p90: percentile(latencies, 90),
+        p99: percentile(latencies, 99),
+        mean: Number(average?.[1] ?? Number.NaN),
+        max: latencies.at(-1) ?? Number.NaN,
+      },
+      errors: failedCount > 0 ? { failed: failedCount } : {},
+    };
+  });
+  return { process: pgbench, result };
+}

@@ -1,0 +1,329 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import {
+  createPostgresCluster,
+  type PostgresCluster,
+  postgresBinDir,
+} from '../../test/support/postgres-cluster.js';
+import { run } from './processes.js';
+import { cliEntry, mapConcurrent, median } from './server.js';
+
+// The bench's database: a throwaway PostgreSQL 15 cluster, migrated and seeded by the real
+// CLI, with predictable user ids (so pgbench can name users without a lookup) and a role
+// that is not a superuser (so row-level security really applies).
+
+export const DATABASE = 'todo_bench';
+export const APP_ROLE = 'todo_bench_app';
+export const USERS = 1000;
+export const TASKS_PER_USER = 50;
+export const SEED_PASSWORD = 'password1234';
+/**
+ * Seeded user n (0-based) gets the id String(USER_ID_BASE + n): pgbench can compute it with
+ * \set (its variables are numbers) and pass it as the same text parameter the server sends.
+ */
+export const USER_ID_BASE = 1_000_000_000_000_000_000n;
+export const userId = (n: number) => String(USER_ID_BASE + BigInt(n));
+
+export interface BenchDatabase {
+  cluster: PostgresCluster;
+  /** Superuser URL of the bench database. */
+  adminUrl: string;
+  /** URL of the bench database as the non-superuser app role. */
+  appUrl: string;
+  settings: Record<string, string>;
+  pgStatStatements: boolean;
+  /** Id of user n's first task; its tasks are firstTaskId + n*TASKS_PER_USER + 0..49. */
+  firstTaskId: number;
+  seedSeconds: number;
+  migrateSeconds: number;
+  serverVersion: string;
+}
+
+export function hasPgStatStatements(): boolean {
+  try {
+    const share = execFileSync(join(postgresBinDir, 'pg_config'), ['--sharedir'], {
+      encoding: 'utf8',
+    }).trim();
+    return existsSync(join(share, 'extension', 'pg_stat_statements.control'));
+  } catch {
+    return false;
+  }
+}
+
+export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs statements one after the other on one superuser connection. */
+export async function script(url: string, statements: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const sql of statements) await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** entry: the CLI that migrates and seeds (the build under test: its migrations). */
+export async function createBenchDatabase(
+  log: (line: string) => void,
+  cwd: string,
+  entry = cliEntry,
+): Promise<BenchDatabase> {
+  const pgStatStatements = hasPgStatStatements();
+  const settings: Record<string, string> = {
+    max_connections: '200',
+    // Defaults otherwise (shared_buffers 128MB, fsync on, synchronous_commit on).
+    ...(pgStatStatements
+      ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' }
+      : {}),
+  };
+  const cluster = await createPostgresCluster({ settings });
+  try {
+    await cluster.start();
+    const serverVersion = String(
+      (await cluster.query('SHOW server_version')).rows[0]?.server_version ?? '?',
+    );
+    await cluster.query(`CREATE DATABASE ${DATABASE}`);
+    const adminUrl = cluster.urlFor(DATABASE);
+    if (pgStatStatements) await query(adminUrl, 'CREATE EXTENSION pg_stat_statements');
+    log(`cluster up: PostgreSQL ${serverVersion} on port ${cluster.port} (${cluster.dir})`);
+
+    const cliEnv = { PATH: process.env.PATH, DATABASE_URL: adminUrl, NODE_ENV: 'production' };
+    let started = performance.now();
+    await run(process.execPath, [entry, 'db', 'migrate'], { cwd, env: cliEnv });
+    const migrateSeconds = (performance.now() - started) / 1000;
+    started = performance.now();
+    await run(
+      process.execPath,
+      [entry, 'db', 'seed', '--users', String(USERS), '--tasks', String(TASKS_PER_USER)],
+      { cwd, env: cliEnv },
+    );
+    const seedSeconds = (performance.now() - started) / 1000;
+    log(
+      `migrated in ${migrateSeconds.toFixed(1)} s; seeded ${USERS} users × ${TASKS_PER_USER} tasks in ${seedSeconds.toFixed(1)} s (todo db seed)`,
+    );
+
+    const firstTaskId = await renumberUsers(adminUrl);
+    await createAppRole(adminUrl);
+    const appUrl = cluster.urlFor(DATABASE, APP_ROLE);
+    return {
+      cluster,
+      adminUrl,
+      appUrl,
+      settings,
+      pgStatStatements,
+      firstTaskId,
+      seedSeconds,
+      migrateSeconds,
+      serverVersion,
+    };
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
+}
+
+/**
+ * The seed gives users random UUIDs; pgbench cannot hold strings in its variables, so the
+ * seeded users are renumbered to ids USER_ID_BASE + n, n in the order of their tasks' ids
+ * (the seed inserts one user's tasks with one statement, so each user's ids are
+ * consecutive). One superuser transaction with session_replication_role = replica (the
+ * foreign keys' and the update trigger's triggers do not fire: versions and times stay as
+ * seeded), then VACUUM FULL so the rewrite leaves no bloat. Returns the first task id and
+ * checks the layout the pgbench scripts rely on.
+ */
+async function renumberUsers(adminUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL session_replication_role = replica');
+    await client.query(
+      `CREATE TEMP TABLE bench_map ON COMMIT DROP AS
+         SELECT user_id AS old_id,
+                ($1::numeric + row_number() OVER (ORDER BY min(id)) - 1)::text AS new_id
+           FROM tasks GROUP BY user_id`,
+      [USER_ID_BASE.toString()],
+    );
+    await client.query('UPDATE users u SET id = m.new_id FROM bench_map m WHERE u.id = m.old_id');
+    await client.query(
+      `UPDATE accounts a SET user_id = m.new_id, account_id = m.new_id
+         FROM bench_map m WHERE a.user_id = m.old_id`,
+    );
+    await client.query(
+      'UPDATE tasks t SET user_id = m.new_id FROM bench_map m WHERE t.user_id = m.old_id',
+    );
+    await client.query('COMMIT');
+    for (const table of ['users', 'accounts', 'tasks']) {
+      await client.query(`VACUUM (FULL, ANALYZE) ${table}`);
+    }
+    await client.query('VACUUM ANALYZE');
+    const layout = await client.query<{ first: string; bad: string; users: string }>(
+      `WITH t AS (
+         SELECT (user_id::numeric - $1::numeric)::int AS n, id,
+                min(id) OVER () AS first,
+                row_number() OVER (PARTITION BY user_id ORDER BY id) - 1 AS k
+           FROM tasks)
+       SELECT min(first) AS first, count(DISTINCT n) AS users,
+              count(*) FILTER (WHERE id <> first + n * $2 + k OR k >= $2) AS bad
+         FROM t`,
+      [USER_ID_BASE.toString(), TASKS_PER_USER],
+    );
+    const row = layout.rows[0]!;
+    if (Number(row.bad) !== 0 || Number(row.users) !== USERS) {
+      throw new Error(
+        `seeded task ids are not laid out as user n -> first + n*${TASKS_PER_USER} + k (${row.bad} rows differ, ${row.users} users)`,
+      );
+    }
+    return Number(row.first);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A login role that is neither superuser nor BYPASSRLS, granted the app's tables. */
+async function createAppRole(adminUrl: string): Promise<void> {
+  await script(adminUrl, [
+    `CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS`,
+    `GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`,
+    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${APP_ROLE}`,
+    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE}`,
+  ]);
+}
+
+export interface BenchUser {
+  n: number;
+  id: string;
+  email: string;
+  jwt: string;
+  taskIds: number[];
+}
+
+export interface MintReport {
+  /** Users signed in through POST /api/auth/sign-in/email (scrypt), then /api/auth/token;
+   * 8 at a time, so the median includes waiting for the others' hashes. */
+  signedIn: number;
+  signInMsMedian: number;
+  /** Users given a session row inserted by SQL, then /api/auth/token with it. */
+  fromSessionRows: number;
+  tokenMsMedian: number;
+  seconds: number;
+}
+
+/** Session rows for the given users, as Better Auth would store them; returns the tokens. */
+export async function insertSessions(adminUrl: string, ids: string[]): Promise<string[]> {
+  const tokens = ids.map(() => randomBytes(24).toString('base64url'));
+  await query(
+    adminUrl,
+    `INSERT INTO sessions (id, user_id, token, expires_at, ip_address, user_agent)
+     SELECT gen_random_uuid()::text, u, t, now() + interval '1 day', '127.0.0.1', 'todo-bench'
+       FROM unnest($1::text[], $2::text[]) AS x(u, t)`,
+    [ids, tokens],
+  );
+  return tokens;
+}
+
+/** GET /api/auth/token with a session token: Better Auth's EdDSA JWT. */
+export async function jwtFor(baseUrl: string, sessionToken: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/auth/token`, {
+    headers: { authorization: `Bearer ${sessionToken}` },
+  });
+  const body = (await response.json()) as { token?: string };
+  if (response.status !== 200 || !body.token) {
+    throw new Error(`/api/auth/token answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  return body.token;
+}
+
+/** The real sign-in: POST /api/auth/sign-in/email, whose set-auth-token is a session token. */
+export async function signIn(baseUrl: string, email: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: baseUrl },
+    body: JSON.stringify({ email, password: SEED_PASSWORD }),
+  });
+  const token = response.headers.get('set-auth-token');
+  await response.arrayBuffer();
+  if (response.status !== 200 || !token) {
+    throw new Error(`sign-in of ${email} answered ${response.status}`);
+  }
+  return token;
+}
+
+/**
+ * One JWT per user: the first `signInSample` users sign in for real (scrypt, ~50 ms each on
+ * the server's main thread) to prove that path; the others get a session row by SQL and
+ * call /api/auth/token with it (the same JWT issuance, without 1000 scrypt hashes).
+ */
+export async function mintUsers(
+  db: BenchDatabase,
+  baseUrl: string,
+  signInSample = 16,
+): Promise<{ users: BenchUser[]; report: MintReport }> {
+  const started = performance.now();
+  const rows = await query<{ id: string; email: string; task_ids: string[] }>(
+    db.adminUrl,
+    `SELECT u.id, u.email, array_agg(t.id ORDER BY t.id)::text[] AS task_ids
+       FROM users u JOIN tasks t ON t.user_id = u.id
+      WHERE u.id::numeric BETWEEN $1::numeric AND $1::numeric + $2 - 1
+      GROUP BY u.id, u.email ORDER BY u.id::numeric`,
+    [USER_ID_BASE.toString(), USERS],
+  );
+  const sample = rows.slice(0, signInSample);
+  const rest = rows.slice(signInSample);
+  const signInMs: number[] = [];
+  const sampleJwts = await mapConcurrent(sample, 8, async (row) => {
+    const t0 = performance.now();
+    const session = await signIn(baseUrl, row.email);
+    signInMs.push(performance.now() - t0);
+    return jwtFor(baseUrl, session);
+  });
+  const sessionTokens = await insertSessions(
+    db.adminUrl,
+    rest.map((r) => r.id),
+  );
+  const tokenMs: number[] = [];
+  const restJwts = await mapConcurrent(sessionTokens, 16, async (token) => {
+    const t0 = performance.now();
+    const jwt = await jwtFor(baseUrl, token);
+    tokenMs.push(performance.now() - t0);
+    return jwt;
+  });
+  const jwts = [...sampleJwts, ...restJwts];
+  const users = rows.map((row, n) => {
+    const jwt = jwts[n]!;
+    const sub = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')).sub;
+    if (sub !== row.id) throw new Error(`JWT of user ${row.id} names ${sub}`);
+    return { n, id: row.id, email: row.email, jwt, taskIds: row.task_ids.map(Number) };
+  });
+  return {
+    users,
+    report: {
+      signedIn: sample.length,
+      signInMsMedian: median(signInMs),
+      fromSessionRows: rest.length,
+      tokenMsMedian: median(tokenMs),
+      seconds: (performance.now() - started) / 1000,
+    },
+  };
+}
+
+/** The wrk data file: one line per user, "<jwt> <task id>,<task id>,...". */
+export function writeDataFile(path: string, users: BenchUser[]): void {
+  writeFileSync(path, users.map((u) => `${u.jwt} ${u.taskIds.join(',')}\n`).join(''));
+}

@@ -1,0 +1,96 @@
+-- wrk workload of npm run bench (bench/README.md).
+-- Usage: wrk -s bench/workload.lua URL -- DATA_FILE [MODE]
+--   DATA_FILE: one line per user, "<jwt> <task id>,<task id>,..." (the user's own tasks)
+--   MODE: "mix" (default): a random user each request, 70 % GET /api/tasks?limit=20,
+--         15 % POST /api/tasks, 10 % PATCH /api/tasks/{id}/complete, 5 % GET /api/tasks/{id};
+--         "list": GET /api/tasks?limit=20 only.
+-- Non-2xx responses are counted per status in response() and summed over the threads in
+-- done(), which prints one line "BENCH_RESULT {json}" with the latency percentiles.
+
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("thread_number", counter)
+  table.insert(threads, thread)
+end
+
+local users = {}
+local mode = "mix"
+local create_body = '{"title":"Benchmark task","priority":"low"}'
+
+function init(args)
+  local path = args[1]
+  if path == nil then
+    error("workload.lua needs the data file: wrk ... -- DATA_FILE [MODE]")
+  end
+  mode = args[2] or "mix"
+  for line in io.lines(path) do
+    local token, ids = line:match("^(%S+)%s+(%S+)$")
+    if token then
+      local list = {}
+      for id in ids:gmatch("%d+") do
+        list[#list + 1] = id
+      end
+      users[#users + 1] = { auth = "Bearer " .. token, ids = list }
+    end
+  end
+  if #users == 0 then
+    error("no users in " .. path)
+  end
+  -- Each thread has its own Lua state: seed each differently.
+  math.randomseed(os.time() * 1000 + (thread_number or 0) * 7919)
+  statuses = {}
+end
+
+function request()
+  local user = users[math.random(#users)]
+  local roll = mode == "list" and 1 or math.random(100)
+  if roll <= 70 then
+    return wrk.format("GET", "/api/tasks?limit=20", { Authorization = user.auth })
+  elseif roll <= 85 then
+    return wrk.format("POST", "/api/tasks", {
+      Authorization = user.auth,
+      ["Content-Type"] = "application/json",
+    }, create_body)
+  end
+  local id = user.ids[math.random(#user.ids)]
+  if roll <= 95 then
+    return wrk.format("PATCH", "/api/tasks/" .. id .. "/complete", { Authorization = user.auth })
+  end
+  return wrk.format("GET", "/api/tasks/" .. id, { Authorization = user.auth })
+end
+
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    statuses[status] = (statuses[status] or 0) + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    if s then
+      for status, n in pairs(s) do
+        counts[status] = (counts[status] or 0) + n
+      end
+    end
+  end
+  local parts = {}
+  for status, n in pairs(counts) do
+    parts[#parts + 1] = string.format('"%d":%d', status, n)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_RESULT {"requests":%d,"duration_us":%d,"bytes":%d,'
+      .. '"latency_us":{"mean":%.1f,"max":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d},'
+      .. '"socket_errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},'
+      .. '"non_2xx":{%s}}\n',
+    summary.requests, summary.duration, summary.bytes,
+    latency.mean, latency.max, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9),
+    e.connect, e.read, e.write, e.timeout,
+    table.concat(parts, ",")))
+end
