@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
 import { defaultOrder, encodeCursor, type SortKey, sortKeys } from '../tasks/list-query.js';
+import type { TaskRow } from '../tasks/repository.js';
 import { priorities, taskStatuses } from '../tasks/task.js';
 import type { TaskJson } from '../tasks/task-json.js';
 
@@ -785,22 +786,6 @@ async function run(session: Session, plan: Plan): Promise<number> {
   }
   return status;
 }
-
-type TaskRow = {
-  id: number | string;
-  user_id: string;
-  title: string;
-  description: string | null;
-  status: TaskJson['status'];
-  completed: boolean;
-  completed_at: Date | null;
-  priority: number;
-  tags: string[];
-  due_date: Date | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-};
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 

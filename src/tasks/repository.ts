@@ -13,7 +13,8 @@ import {
 // Every statement is scoped by the caller's user id, and each call is one prepared round trip
 // to a function of migrations/0004_task_functions.up.sql that also sets app.user_id for RLS.
 
-interface TaskRow extends Row {
+/** A tasks row as the driver returns it. */
+export interface TaskRow extends Row {
   id: number;
   user_id: string;
   title: string;
