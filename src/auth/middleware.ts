@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Database } from '../db/database.js';
-import { DatabaseUnavailableError } from '../db/database.js';
+import { isReachable } from '../db/database.js';
 import { AppError, Unauthorized } from '../errors.js';
 import type { AppEnv, CurrentUser } from '../http/context.js';
 import type { Auth } from './auth.js';
@@ -52,13 +52,8 @@ async function sessionUser(
 }
 
 async function assertDatabaseReachable(db: Database, cause?: unknown): Promise<void> {
-  try {
-    await db.query('SELECT 1');
-  } catch (error) {
-    if (error instanceof DatabaseUnavailableError) {
-      throw new AppError('database_unavailable', 'The database is unavailable; try again shortly.');
-    }
-    throw error;
+  if (!(await isReachable(db))) {
+    throw new AppError('database_unavailable', 'The database is unavailable; try again shortly.');
   }
   if (cause && !(cause instanceof Error && /unauthori[sz]ed|invalid/i.test(cause.message)))
     throw cause;

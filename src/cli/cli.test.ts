@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskKeys } from '../../test/support/api-assertions.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { Migrator } from '../db/migrator.js';
 
@@ -183,23 +184,7 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
     expect(document.user).toMatchObject({ email: 'user3@example.test', name: 'User 3' });
     expect(document.tasks).toHaveLength(5);
     for (const task of document.tasks) {
-      expect(Object.keys(task).sort()).toEqual(
-        [
-          'id',
-          'user_id',
-          'title',
-          'description',
-          'status',
-          'completed',
-          'completed_at',
-          'priority',
-          'tags',
-          'due_date',
-          'version',
-          'created_at',
-          'updated_at',
-        ].sort(),
-      );
+      expect(Object.keys(task).sort()).toEqual(taskKeys);
       expect(task.user_id).toBe(document.user.id);
       expect(task.title).toMatch(/^Task \d of user 3$/);
       expect(['none', 'low', 'medium', 'high']).toContain(task.priority);

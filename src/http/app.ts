@@ -8,7 +8,7 @@ import { type Auth, CLIENT_IP_HEADER } from '../auth/auth.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import { requireUser } from '../auth/middleware.js';
 import type { Config } from '../config.js';
-import type { Database } from '../db/database.js';
+import { type Database, isReachable } from '../db/database.js';
 import type { Migrator } from '../db/migrator.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -54,7 +54,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     },
   });
 
-  app.use('*', requestId(logger), accessLog(logger), metrics.middleware());
+  app.use('*', requestId, accessLog(logger), metrics.middleware());
   // The web app answers GETs that nothing else did (a 404 fallback, not a route), so routes
   // keep their own labels in logs and metrics, and /api 404s stay problem+json.
   registerWebApp(app, findWebDist());
@@ -100,7 +100,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     try {
       response = await auth.handler(request);
     } catch (error) {
-      const unavailable = !(await databaseReachable(db));
+      const unavailable = !(await isReachable(db));
       // Log the kind of failure only: driver messages here carry query parameters (emails).
       const { name, code } = error as { name?: string; code?: string };
       (unavailable ? logger.warn : logger.error).call(
@@ -179,14 +179,5 @@ function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
     return 'unknown';
-  }
-}
-
-async function databaseReachable(db: Database): Promise<boolean> {
-  try {
-    await db.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,5 +1,3 @@
-import type { Logger } from '../logger.js';
-
 /** The signed-in caller, as the auth middleware found it. */
 export interface CurrentUser {
   id: string;
@@ -12,7 +10,6 @@ export interface CurrentUser {
 export interface AppEnv {
   Variables: {
     requestId: string;
-    logger: Logger;
     user: CurrentUser;
   };
 }

@@ -9,16 +9,13 @@ import type { AppEnv } from './context.js';
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Accepts a sane X-Request-Id or makes one; echoed in the response and every log line. */
-export function requestId(logger: Logger): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const given = c.req.header('x-request-id');
-    const id = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-    c.set('requestId', id);
-    c.set('logger', logger);
-    c.header('X-Request-Id', id);
-    await next();
-  };
-}
+export const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const given = c.req.header('x-request-id');
+  const id = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  c.set('requestId', id);
+  c.header('X-Request-Id', id);
+  await next();
+};
 
 /** The route pattern a request matched ("/api/tasks/:id"), for logs and metric labels. */
 export function routeOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {

@@ -84,8 +84,7 @@ export function toAppError(error: unknown, c: Context<AppEnv>, logger: Logger): 
       return new AppError('unauthorized', 'Sign in, or send a valid bearer token.');
     if (error.status < 500) return new AppError('bad_request', 'The request is not valid.');
   }
-  const log = c.get('logger') ?? logger;
-  log.error({ err: error, request_id: c.get('requestId') }, 'unhandled error');
+  logger.error({ err: error, request_id: c.get('requestId') }, 'unhandled error');
   return new AppError('internal', 'Something went wrong on our side; it has been logged.');
 }
 

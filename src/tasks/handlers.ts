@@ -15,6 +15,9 @@ import { taskToJson } from './task-json.js';
 // JSON and headers. The user id always comes from the auth middleware.
 
 type Ctx = Context<AppEnv>;
+const userId = (c: Ctx) => c.get('user').id;
+/** The validated {id} path parameter (the same for both path families). */
+const taskId = (c: Ctx) => (c.req.valid as (t: 'param') => { id: number })('param').id;
 
 export function registerTaskHandlers(
   app: OpenAPIHono<AppEnv>,
@@ -22,8 +25,6 @@ export function registerTaskHandlers(
   tasks: TaskRepository,
 ): void {
   const routes = taskRoutes(base);
-  const userId = (c: Ctx) => c.get('user').id;
-  const taskId = (c: Ctx) => (c.req.valid as (t: 'param') => { id: number })('param').id;
 
   app.openapi(routes.list, async (c) => {
     const query = c.req.valid('query');
@@ -114,10 +115,7 @@ async function conditionally<T>(
     let version = precondition.versions.length === 1 ? precondition.versions[0] : undefined;
     if (version === undefined) {
       // Zero or several tags: compare with the current version, then write at exactly that one.
-      const current = await tasks.get(
-        c.get('user').id,
-        (c.req.valid as (t: 'param') => { id: number })('param').id,
-      );
+      const current = await tasks.get(userId(c), taskId(c));
       if (!current) throw TaskNotFound();
       if (!precondition.versions.includes(current.version)) {
         throw VersionMismatch();

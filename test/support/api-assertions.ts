@@ -18,7 +18,8 @@ export const pathFamilies = [
   { family: '/api/{user_id}/tasks', base: (user: TestUser) => `/api/${user.id}/tasks` },
 ] as const;
 
-const taskKeys = [
+/** The 13 fields of a task in the API's JSON (SPEC §6.1), sorted. */
+export const taskKeys = [
   'id',
   'user_id',
   'title',
