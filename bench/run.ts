@@ -4,7 +4,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { postgresBinDir } from '../test/support/postgres-cluster.js';
 import { coldStart, measureRoundTrips, scaleCheck } from './lib/checks.js';
 import {
   CONNECTIONS,
@@ -29,7 +28,7 @@ import {
   updateReadme,
 } from './lib/report.js';
 import { median, repoRoot, serverEnv, startServer, stopServer, waitReady } from './lib/server.js';
-import { TASKS_PER_USER, USERS } from './lib/setup.js';
+import { postgresBinDir, TASKS_PER_USER, USERS } from './lib/setup.js';
 
 const { values: options } = parseArgs({
   options: {

@@ -23,8 +23,8 @@ function run(command, args) {
 }
 
 if (!existsSync(entry) || newest(join(root, 'src')) > statSync(entry).mtimeMs) {
-  console.error('building the server (npm run build)…');
-  run('npm', ['run', '--silent', 'build']);
+  console.error('building the server (npm run build:server)…');
+  run('npm', ['run', '--silent', 'build:server']);
 }
 const web = join(root, 'web');
 const webIndex = join(root, 'dist/web/index.html');

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -44,6 +45,15 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     destination ?? pino.destination({ sync: false }),
   );
+}
+
+/**
+ * Readable lines for a person at a terminal outside production; JSON lines everywhere else
+ * (pipes, files, log collectors), so nothing that parses the log sees a different format.
+ */
+export function terminalDestination(nodeEnv: string): pino.DestinationStream | undefined {
+  if (!process.stdout.isTTY || nodeEnv === 'production') return undefined;
+  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
 }
 
 /** Masks a password in any postgres URL inside a message (errors from drivers may echo them). */

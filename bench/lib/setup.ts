@@ -6,7 +6,6 @@ import pg from 'pg';
 import {
   createPostgresCluster,
   type PostgresCluster,
-  postgresBinDir,
 } from '../../test/support/postgres-cluster.js';
 import { run } from './processes.js';
 import { cliEntry, mapConcurrent, median } from './server.js';
@@ -14,6 +13,9 @@ import { cliEntry, mapConcurrent, median } from './server.js';
 // The bench's database: a throwaway PostgreSQL 15 cluster, migrated and seeded by the real
 // CLI, with predictable user ids (so pgbench can name users without a lookup) and a role
 // that is not a superuser (so row-level security really applies).
+
+/** The machine's PostgreSQL: pgbench and pg_stat_statements must match the server's version. */
+export const postgresBinDir = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
 
 export const DATABASE = 'todo_bench';
 export const APP_ROLE = 'todo_bench_app';
@@ -92,7 +94,7 @@ export async function createBenchDatabase(
       ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'top' }
       : {}),
   };
-  const cluster = await createPostgresCluster({ settings });
+  const cluster = await createPostgresCluster({ settings, binDir: postgresBinDir });
   try {
     await cluster.start();
     const serverVersion = String(

@@ -4,7 +4,7 @@ import { type Config, loadConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Migrator, pad } from '../db/migrator.js';
 import { openDatabase, waitForDatabase } from '../db/open-database.js';
-import { createLogger, type Logger, maskSecrets } from '../logger.js';
+import { createLogger, type Logger, maskSecrets, terminalDestination } from '../logger.js';
 
 export class CliError extends Error {
   override name = 'CliError';
@@ -90,7 +90,10 @@ export async function runCli(
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const logger = createLogger(name === 'serve' ? config.LOG_LEVEL : 'warn');
+  const logger = createLogger(
+    name === 'serve' ? config.LOG_LEVEL : 'warn',
+    terminalDestination(config.NODE_ENV),
+  );
   const opened: Database[] = [];
   const ctx: CliContext = {
     config,

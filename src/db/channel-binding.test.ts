@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresOsUser } from '../../test/support/postgres-binaries.js';
 import {
   createPostgresCluster,
   type PostgresCluster,
@@ -47,9 +48,12 @@ beforeAll(async () => {
       'host all postgres 127.0.0.1/32 trust',
     ].join('\n'),
   );
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
-  for (const file of [crt, key, join(cluster.dataDir, 'pg_hba.conf')]) chownSync(file, uid, gid);
+  // As root the server runs as another OS user, who must own the files it reads.
+  if (postgresOsUser) {
+    const uid = Number(execFileSync('id', ['-u', postgresOsUser], { encoding: 'utf8' }));
+    const gid = Number(execFileSync('id', ['-g', postgresOsUser], { encoding: 'utf8' }));
+    for (const file of [crt, key, join(cluster.dataDir, 'pg_hba.conf')]) chownSync(file, uid, gid);
+  }
   execFileSync('chmod', ['600', key]);
   await cluster.start();
   await cluster.query("CREATE ROLE scram_user LOGIN PASSWORD 'not-a-real-password'");

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser, taskFields } from '../../test/support/factories.js';
-import { type PgBouncer, startPgBouncer } from '../../test/support/pgbouncer.js';
+import { type PgBouncer, pgbouncerBinary, startPgBouncer } from '../../test/support/pgbouncer.js';
+import { toolAvailable } from '../../test/support/required-tool.js';
 import {
   adminQuery,
   createAppRole,
@@ -391,7 +392,13 @@ describe('TaskRepository as the application role', () => {
   });
 });
 
-describe('through PgBouncer in transaction mode', () => {
+const hasPgBouncer = toolAvailable(
+  pgbouncerBinary,
+  'apt-get install -y pgbouncer',
+  'the PgBouncer tests in rls.test.ts',
+);
+
+describe.skipIf(!hasPgBouncer)('through PgBouncer in transaction mode', () => {
   // One server connection for the role: every client's transactions run on it in turn.
   let bouncer: PgBouncer;
   let role: { role: string; url: string };

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
 import { freePort } from '../support/postgres-cluster.js';
+import { toolAvailable } from '../support/required-tool.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 // The real server on a real port over a fresh database, and Debian's Chromium driven by
@@ -16,6 +17,10 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 export const root = join(import.meta.dirname, '..', '..');
 export const screenshotDir = join(root, 'test-results');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** False (with one line saying what to install) where Chromium is missing; throws under CI. */
+export const hasChromium = (suite: string) =>
+  toolAvailable(CHROMIUM, 'apt-get install -y chromium (or set CHROMIUM_PATH)', suite);
 
 function newestMtime(dir: string): number {
   let latest = 0;

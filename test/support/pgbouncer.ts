@@ -4,7 +4,9 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { postgresOsUser } from './postgres-binaries.js';
 import { freePort } from './postgres-cluster.js';
+import { adminUrl } from './test-database.js';
 
 // A real PgBouncer in transaction mode in front of the test server, for tests of what a
 // shared server connection may carry from one client's transaction to another's.
@@ -36,6 +38,7 @@ const adminUser = 'postgres';
 
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
   const port = await freePort();
+  const testServer = new URL(adminUrl);
   const dir = mkdtempSync(join(tmpdir(), 'pgbouncer-'));
   const users = [...new Set([...options.users, adminUser])];
   const config = join(dir, 'pgbouncer.ini');
@@ -45,7 +48,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     config,
     [
       '[databases]',
-      `${options.database} = host=${options.serverHost ?? '127.0.0.1'} port=${options.serverPort ?? 5432} dbname=${options.database}`,
+      `${options.database} = host=${options.serverHost ?? testServer.hostname} port=${options.serverPort ?? (testServer.port || 5432)} dbname=${options.database}`,
       '[pgbouncer]',
       'listen_addr = 127.0.0.1',
       `listen_port = ${port}`,
@@ -65,14 +68,14 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     ].join('\n'),
   );
 
-  // PgBouncer refuses to run as root: as root, it switches to the postgres OS user.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', adminUser], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', adminUser], { encoding: 'utf8' }).trim());
+  // PgBouncer refuses to run as root: as root, it switches to an unprivileged OS user.
+  const osUser = postgresOsUser;
+  if (osUser) {
+    const uid = Number(execFileSync('id', ['-u', osUser], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', osUser], { encoding: 'utf8' }).trim());
     for (const file of [dir, config, join(dir, 'userlist.txt')]) chownSync(file, uid, gid);
   }
-  const child = spawn(pgbouncerBinary, asRoot ? ['-u', adminUser, config] : [config], {
+  const child = spawn(pgbouncerBinary, osUser ? ['-u', osUser, config] : [config], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -5,16 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { postgresBinDir, postgresOsUser } from './postgres-binaries.js';
 
 // A throwaway PostgreSQL cluster of its own (initdb into a temporary directory), for tests
 // and benchmarks that must stop, crash and restart the server under a running application.
-// As root, every PostgreSQL binary runs as the unprivileged `postgres` OS user (the server
-// refuses to run as root) and the directory is handed to that user.
+// As root, every PostgreSQL binary runs as an unprivileged OS user (the server refuses to run
+// as root) and the directory is handed to that user.
 
 const execFile = promisify(execFileCallback);
 
-export const postgresBinDir = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin';
-const osUser = process.env.PG_OS_USER ?? 'postgres';
+export { postgresBinDir };
+
 const superuser = 'postgres';
 
 export type StopMode = 'smart' | 'fast' | 'immediate';
@@ -24,6 +25,8 @@ export interface PostgresClusterOptions {
   port?: number;
   /** Extra server settings, passed as `-c name=value` on every start. */
   settings?: Record<string, string>;
+  /** Directory of initdb, pg_ctl and postgres; the packaged binaries when omitted. */
+  binDir?: string;
 }
 
 export interface PostgresCluster {
@@ -56,10 +59,11 @@ export async function createPostgresCluster(
   const dir = mkdtempSync(join(tmpdir(), 'pgcluster-'));
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'postgres.log');
-  const asRoot = process.getuid?.() === 0;
+  const binDir = options.binDir ?? postgresBinDir;
+  const osUser = postgresOsUser;
   try {
     mkdirSync(dataDir, { mode: 0o700 });
-    if (asRoot) {
+    if (osUser) {
       const uid = Number(execFileSync('id', ['-u', osUser], { encoding: 'utf8' }).trim());
       const gid = Number(execFileSync('id', ['-g', osUser], { encoding: 'utf8' }).trim());
       chownSync(dir, uid, gid);
@@ -73,8 +77,8 @@ export async function createPostgresCluster(
   // As root: runuser -u postgres -- <binary> ...; the working directory must be one the
   // postgres user may enter, or initdb and pg_ctl complain.
   const run = async (binary: string, args: string[]): Promise<string> => {
-    const path = join(postgresBinDir, binary);
-    const [file, argv] = asRoot ? ['runuser', ['-u', osUser, '--', path, ...args]] : [path, args];
+    const path = join(binDir, binary);
+    const [file, argv] = osUser ? ['runuser', ['-u', osUser, '--', path, ...args]] : [path, args];
     try {
       const { stdout, stderr } = await execFile(file, argv, { cwd: dir, encoding: 'utf8' });
       return stdout + stderr;
