@@ -53,7 +53,12 @@ export function createLogger(level: string, destination?: pino.DestinationStream
  */
 export function terminalDestination(nodeEnv: string): pino.DestinationStream | undefined {
   if (!process.stdout.isTTY || nodeEnv === 'production') return undefined;
-  return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  return pretty({
+    colorize: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
 }
 
 /** Masks a password in any postgres URL inside a message (errors from drivers may echo them). */
