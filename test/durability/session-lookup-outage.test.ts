@@ -1,51 +1,14 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { buildApp } from '../../src/server.js';
 import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../support/api.js';
+import { type FaultyPool, injectFaults, sqlError } from '../support/faulty-pool.js';
 
 // A session lookup (or a JWT key load, or a Better Auth endpoint) that fails because the
 // connection died is a 503, even when the database is back a moment later: the answer is
 // decided from the error, not from a second look at the database.
-
-/** What node-postgres throws when the server ends a connection under a query. */
-function terminatedByServer(): pg.DatabaseError {
-  const error = new pg.DatabaseError(
-    'terminating connection due to administrator command',
-    0,
-    'error',
-  );
-  error.code = '57P01';
-  error.severity = 'FATAL';
-  return error;
-}
-
-/** The pg pool the app and Better Auth share, made to fail its next `n` queries. */
-function faultyPool(api: TestApi) {
-  const pool = (api.db as unknown as { pool: pg.Pool }).pool;
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-  let failing = 0;
-  let calls = 0;
-  (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args) => {
-    calls++;
-    if (failing > 0) {
-      failing--;
-      return Promise.reject(terminatedByServer());
-    }
-    return query(...args);
-  };
-  return {
-    failNext(n = 1) {
-      failing = n;
-      calls = 0;
-    },
-    get calls() {
-      return calls;
-    },
-  };
-}
 
 async function expectUnavailable(response: Response): Promise<void> {
   const text = await response.text();
@@ -56,12 +19,12 @@ async function expectUnavailable(response: Response): Promise<void> {
 describe('a connection that fails once, then the database answers again', () => {
   let api: TestApi;
   let user: TestUser;
-  let pool: ReturnType<typeof faultyPool>;
+  let pool: FaultyPool;
 
   beforeAll(async () => {
     api = await startTestApi();
     user = await api.signUp();
-    pool = faultyPool(api);
+    pool = injectFaults(api.db);
   });
 
   afterAll(async () => {
@@ -123,11 +86,6 @@ describe('a connection that fails once, then the database answers again', () => 
 describe('isDatabaseUnavailable', () => {
   const refused = () =>
     Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-  const sqlError = (code: string, message: string) => {
-    const error = new pg.DatabaseError(message, 0, 'error');
-    error.code = code;
-    return error;
-  };
   /** Better Auth's APIError: a subclass of Error with a status and the original as cause. */
   class APIError extends Error {
     override name = 'APIError';
