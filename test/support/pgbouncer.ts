@@ -20,6 +20,8 @@ export interface PgBouncerOptions {
   poolSize?: number;
   serverHost?: string;
   serverPort?: number;
+  /** Port to listen on (a restart keeps its predecessor's); a free one when omitted. */
+  port?: number;
 }
 
 export interface PgBouncer {
@@ -35,7 +37,7 @@ export interface PgBouncer {
 const adminUser = 'postgres';
 
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'pgbouncer-'));
   const users = [...new Set([...options.users, adminUser])];
   const config = join(dir, 'pgbouncer.ini');
