@@ -50,14 +50,15 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         return context ? { request_id: context.request_id } : {};
       },
       hooks: {
-        // logger.error(error) would take the raw message as the line's msg: serialize first.
+        // Without a message of its own, pino would take the error's raw message as the
+        // line's msg (logger.error(error), logger.error({ err })): give it the safe one.
         logMethod(args, method) {
-          const [first, ...rest] = args as unknown[];
-          if (first instanceof Error) {
-            const msg = typeof rest[0] === 'string' ? rest[0] : serializeError(first).message;
-            return method.apply(this, [{ err: first }, msg] as unknown as Parameters<
-              typeof method
-            >);
+          const [first, second] = args as unknown[];
+          const error = first instanceof Error ? first : (first as { err?: unknown } | null)?.err;
+          if (error instanceof Error && typeof second !== 'string') {
+            const fields = first instanceof Error ? { err: first } : first;
+            const msg = serializeError(error).message ?? error.name;
+            return method.apply(this, [fields, msg] as unknown as Parameters<typeof method>);
           }
           return method.apply(this, args);
         },
@@ -72,8 +73,9 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 }
 
 export interface SerializedError {
-  type: string;
-  message: string;
+  /** The error's class; absent only for something logged as an error that is not one. */
+  type?: string;
+  message?: string;
   code?: string | number;
   /** Stack frames only, under a first line rebuilt from the safe message. */
   stack?: string;
@@ -90,16 +92,18 @@ const MAX_CAUSE_DEPTH = 5;
  */
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (!(error instanceof Error)) {
+    // A string, or an object someone built for the log ({ name, code }): the same fields only.
+    if (typeof error === 'string') return { message: safeMessage(error, undefined) };
     const fields = (typeof error === 'object' && error !== null ? error : {}) as {
       name?: unknown;
       code?: unknown;
       message?: unknown;
     };
-    const message =
-      typeof error === 'string' ? error : typeof fields.message === 'string' ? fields.message : '';
     return {
-      type: typeof fields.name === 'string' ? fields.name : typeof error,
-      message: safeMessage(message, undefined),
+      ...(typeof fields.name === 'string' ? { type: fields.name } : {}),
+      ...(typeof fields.message === 'string'
+        ? { message: safeMessage(fields.message, isCode(fields.code) ? fields.code : undefined) }
+        : {}),
       ...(isCode(fields.code) ? { code: fields.code } : {}),
     };
   }

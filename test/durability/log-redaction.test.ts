@@ -129,9 +129,10 @@ describe('error logs carry no query parameters and name their request', () => {
       sqlError('22P02', 'invalid input syntax for type uuid: "s3cr3t-token-value"'),
     );
     direct.error(error);
+    direct.error({ err: error });
     direct.error({ err: error }, 'wrapped');
     direct.warn({ error }, 'as error');
-    expect(captured).toHaveLength(3);
+    expect(captured).toHaveLength(4);
     expect(captured.join('\n')).not.toContain('s3cr3t-token-value');
     expect(JSON.parse(captured[0]!).msg).toBe(
       'Failed query: select * from sessions where token = $1',
