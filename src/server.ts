@@ -4,7 +4,7 @@ import { createAuth, publicBaseUrl } from './auth/auth.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
 import type { Config } from './config.js';
 import { redactUrl } from './db/connection-url.js';
-import { type Database, DatabaseUnavailableError, isReachable } from './db/database.js';
+import type { Database } from './db/database.js';
 import { Migrator } from './db/migrator.js';
 import { openDatabase, waitForDatabase } from './db/open-database.js';
 import { createApp } from './http/app.js';
@@ -28,20 +28,9 @@ export function buildApp(
   const auth = createAuth(config, db, logger);
   const baseURL = publicBaseUrl(config);
   const jwt = new JwtVerifier({
-    loadOwnKeys: async () => {
-      try {
-        return (await auth.api.getJwks()) as import('jose').JSONWebKeySet;
-      } catch (error) {
-        // Better Auth reads the keys past our driver's error translation: when the database
-        // is down, say so (503) instead of a 500.
-        if (!(await isReachable(db))) {
-          throw new DatabaseUnavailableError('database unavailable while loading the JWT keys', {
-            cause: error,
-          });
-        }
-        throw error;
-      }
-    },
+    // A database outage while loading the keys is told apart by the error itself
+    // (src/http/problem.ts): 503, not 500.
+    loadOwnKeys: async () => (await auth.api.getJwks()) as import('jose').JSONWebKeySet,
     issuer: baseURL,
     audience: baseURL,
     externalJwksUrl: config.AUTH_JWKS_URL,

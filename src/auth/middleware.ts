@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Database } from '../db/database.js';
-import { isReachable } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/database.js';
 import { AppError, Unauthorized } from '../errors.js';
 import type { AppEnv, CurrentUser } from '../http/context.js';
 import type { Auth } from './auth.js';
@@ -11,7 +10,7 @@ import { type JwtVerifier, looksLikeJwt } from './jwt-verifier.js';
  * bearer JWT. A JWT is verified locally; sessions are looked up by Better Auth. When that
  * lookup cannot reach the database the answer is 503, not 401.
  */
-export function requireUser(auth: Auth, jwt: JwtVerifier, db: Database): MiddlewareHandler<AppEnv> {
+export function requireUser(auth: Auth, jwt: JwtVerifier): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const authorization = c.req.header('authorization');
     const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
@@ -23,7 +22,7 @@ export function requireUser(auth: Auth, jwt: JwtVerifier, db: Database): Middlew
       if (!claims) throw Unauthorized('The token is not valid or has expired.');
       user = { id: claims.sub, email: claims.email, name: claims.name, via: 'jwt' };
     } else if (bearer || c.req.header('cookie')) {
-      user = await sessionUser(auth, db, c.req.raw.headers, bearer ? 'session-token' : 'cookie');
+      user = await sessionUser(auth, c.req.raw.headers, bearer ? 'session-token' : 'cookie');
     }
     if (!user) throw Unauthorized();
     c.set('user', user);
@@ -33,7 +32,6 @@ export function requireUser(auth: Auth, jwt: JwtVerifier, db: Database): Middlew
 
 async function sessionUser(
   auth: Auth,
-  db: Database,
   headers: Headers,
   via: CurrentUser['via'],
 ): Promise<CurrentUser | undefined> {
@@ -41,20 +39,27 @@ async function sessionUser(
   try {
     session = await auth.api.getSession({ headers, query: { disableRefresh: false } });
   } catch (error) {
-    await assertDatabaseReachable(db, error);
-    return undefined;
+    assertDatabaseReachable(error);
+    // Better Auth's own verdict on the token (an APIError with a 4xx status): not signed in.
+    if (clientErrorStatus(error)) return undefined;
+    throw error;
   }
-  if (session)
-    return { id: session.user.id, email: session.user.email, name: session.user.name, via };
-  // Better Auth may report "no session" when it could not look: tell the two apart.
-  await assertDatabaseReachable(db);
-  return undefined;
+  if (!session) return undefined;
+  return { id: session.user.id, email: session.user.email, name: session.user.name, via };
 }
 
-async function assertDatabaseReachable(db: Database, cause?: unknown): Promise<void> {
-  if (!(await isReachable(db))) {
+/**
+ * A session lookup that failed because the database could not be reached is a 503, decided
+ * from the error alone: checking again would find the database back up, and turn the same
+ * outage into a 500.
+ */
+function assertDatabaseReachable(error: unknown): void {
+  if (isDatabaseUnavailable(error)) {
     throw new AppError('database_unavailable', 'The database is unavailable; try again shortly.');
   }
-  if (cause && !(cause instanceof Error && /unauthori[sz]ed|invalid/i.test(cause.message)))
-    throw cause;
+}
+
+function clientErrorStatus(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }

@@ -6,6 +6,7 @@ import {
   type Database,
   DatabaseUnavailableError,
   inTransaction,
+  isDatabaseUnavailable,
   type Queryable,
   type QueryOptions,
   type Row,
@@ -131,30 +132,9 @@ export function createServerDatabase(options: ServerDatabaseOptions): Database &
   return database;
 }
 
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now (starting up)
-  '53300', // too_many_connections
-]);
-
 function translate(error: unknown, observer: DatabaseObserver | undefined): unknown {
   if (!(error instanceof Error)) return error;
-  const code = (error as { code?: string }).code;
-  const unavailable =
-    (code !== undefined && (unavailableCodes.has(code) || code.startsWith('08'))) ||
-    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ETIMEDOUT/i.test(
-      error.message,
-    );
-  if (unavailable) {
+  if (isDatabaseUnavailable(error)) {
     observer?.onConnectError?.();
     return new DatabaseUnavailableError(`database unavailable: ${maskSecrets(error.message)}`, {
       cause: error,

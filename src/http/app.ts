@@ -8,7 +8,7 @@ import { type Auth, CLIENT_IP_HEADER } from '../auth/auth.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import { requireUser } from '../auth/middleware.js';
 import type { Config } from '../config.js';
-import { type Database, isReachable } from '../db/database.js';
+import { type Database, isDatabaseUnavailable } from '../db/database.js';
 import type { Migrator } from '../db/migrator.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -100,7 +100,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     try {
       response = await auth.handler(request);
     } catch (error) {
-      const unavailable = !(await isReachable(db));
+      // From the error itself: a second look could find the database back and say 500.
+      const unavailable = isDatabaseUnavailable(error);
       // Log the kind of failure only: driver messages here carry query parameters (emails).
       const { name, code } = error as { name?: string; code?: string };
       (unavailable ? logger.warn : logger.error).call(
@@ -145,7 +146,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   const tasks = new TaskRepository(db);
   const accounts = new AccountRepository(db);
-  const authenticated = requireUser(auth, deps.jwt, db);
+  const authenticated = requireUser(auth, deps.jwt);
   // Hono's "/x/*" also matches "/x": one registration per family, so nothing runs twice.
   for (const path of ['/api/tasks/*', '/api/me/*', '/api/:user_id/tasks/*']) {
     app.use(path, authenticated, jsonBodyGuard);

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import { AppError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { type Logger, withLogContext } from '../logger.js';
 import type { AppEnv } from './context.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -14,7 +14,8 @@ export const requestId: MiddlewareHandler<AppEnv> = async (c, next) => {
   const id = given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
   c.set('requestId', id);
   c.header('X-Request-Id', id);
-  await next();
+  // Every line logged while serving it carries the id, Better Auth's own lines included.
+  await withLogContext({ request_id: id }, next);
 };
 
 /** The route pattern a request matched ("/api/tasks/:id"), for logs and metric labels. */

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DatabaseUnavailableError } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/database.js';
 import { AppError, type ErrorCode, errorStatus, type FieldError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AppEnv } from './context.js';
@@ -65,7 +65,9 @@ export function problemResponse(c: Context<AppEnv>, error: AppError): Response {
 /** Turns anything thrown by a handler into a problem response; unknown errors are 500s, logged. */
 export function toAppError(error: unknown, c: Context<AppEnv>, logger: Logger): AppError {
   if (error instanceof AppError) return error;
-  if (error instanceof DatabaseUnavailableError) {
+  // Decided from the error and what it wraps (a driver error inside drizzle's or Better
+  // Auth's), never by asking the database again.
+  if (isDatabaseUnavailable(error)) {
     return new AppError('database_unavailable', 'The database is unavailable; try again shortly.');
   }
   if (error instanceof HTTPException) {

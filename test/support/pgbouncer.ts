@@ -22,6 +22,8 @@ export interface PgBouncerOptions {
   poolSize?: number;
   serverHost?: string;
   serverPort?: number;
+  /** Port to listen on (a restart keeps its predecessor's); a free one when omitted. */
+  port?: number;
 }
 
 export interface PgBouncer {
@@ -37,7 +39,7 @@ export interface PgBouncer {
 const adminUser = 'postgres';
 
 export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBouncer> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const testServer = new URL(adminUrl);
   const dir = mkdtempSync(join(tmpdir(), 'pgbouncer-'));
   const users = [...new Set([...options.users, adminUser])];

@@ -112,8 +112,19 @@ export async function listTasks(
 
 export const getTask = (id: number) => json<TaskJson>(`/api/tasks/${id}`);
 
-export const createTask = (input: TaskCreateInput) =>
-  json<TaskJson>('/api/tasks', sendJson('POST', input));
+/** 128 random bits; crypto.randomUUID exists only in secure contexts (https, localhost). */
+export function newIdempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
+}
+
+/**
+ * Every create carries an Idempotency-Key: sent again with the same key after a cut-off
+ * answer, it returns the task the first attempt made instead of making a second one.
+ */
+export const createTask = (input: TaskCreateInput, idempotencyKey: string = newIdempotencyKey()) =>
+  json<TaskJson>('/api/tasks', sendJson('POST', input, { 'idempotency-key': idempotencyKey }));
 
 export const patchTask = (id: number, version: number, input: TaskPatchInput) =>
   json<TaskJson>(`/api/tasks/${id}`, sendJson('PATCH', input, ifMatch(version)));

@@ -15,6 +15,7 @@ import {
   getTask,
   type ListFilters,
   listTasks,
+  newIdempotencyKey,
   patchTask,
   type TaskPage,
   toggleTask,
@@ -48,10 +49,25 @@ export function useTaskList(filters: ListFilters) {
 
 export const useProfile = () => useQuery({ queryKey: queryKeys.profile, queryFn: getProfile });
 
+/** One key per submitted task: the mutation's retries send the same one. */
+const createKeys = new WeakMap<TaskCreateInput, string>();
+
 export function useCreateTask() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: TaskCreateInput) => createTask(input),
+    mutationFn: (input: TaskCreateInput) => {
+      let key = createKeys.get(input);
+      if (!key) {
+        key = newIdempotencyKey();
+        createKeys.set(input, key);
+      }
+      return createTask(input, key);
+    },
+    // A lost connection or a database outage (503) may pass; the key makes a retry safe.
+    retry: (failures, error) =>
+      failures < 2 &&
+      error instanceof ApiError &&
+      (error.code === 'network_error' || error.status === 503),
     onSuccess: () => refresh(queryClient),
   });
 }
