@@ -1,0 +1,98 @@
+import type { Queryable } from './database.js';
+
+// Two database roles (docs/OPERATIONS.md, "Database roles"): an owner that runs the
+// migrations and owns every object, and a runtime login role for the server, a member of the
+// NOLOGIN group role below, to which migrations/0005 grants rows, sequences and functions.
+
+/** The group role the migrations grant to; its name is fixed in migrations/0005. */
+export const runtimeGroupRole = 'todo_runtime';
+
+export interface RoleNames {
+  owner: string;
+  app: string;
+  database: string;
+}
+
+export const defaultRoleNames: RoleNames = {
+  owner: 'todo_owner',
+  app: 'todo_app',
+  database: 'todo',
+};
+
+const identifier = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Whether a name can be written into SQL as it is (lower case, no quoting needed). */
+export const isPlainIdentifier = (name: string): boolean => identifier.test(name);
+
+/**
+ * The SQL that creates both roles and the database, for a superuser (or a role with
+ * CREATEROLE and CREATEDB) to run once. Passwords are placeholders to fill in.
+ */
+export function rolesSql(names: RoleNames = defaultRoleNames): string {
+  const { owner, app, database } = names;
+  for (const name of [owner, app, database]) {
+    if (!isPlainIdentifier(name)) throw new Error(`not a plain SQL identifier: ${name}`);
+  }
+  return `-- As a superuser (or a role with CREATEROLE and CREATEDB), once per cluster:
+-- the group role the migrations grant the runtime's rights to (they create it when missing).
+CREATE ROLE ${runtimeGroupRole} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+-- Runs the migrations and owns every table and function: DIRECT_DATABASE_URL.
+CREATE ROLE ${owner} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '<owner password>';
+-- The server: owns nothing, may only read and write rows and call the product's functions.
+CREATE ROLE ${app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
+  PASSWORD '<app password>' IN ROLE ${runtimeGroupRole};
+CREATE DATABASE ${database} OWNER ${owner};
+-- Only these two may connect (${runtimeGroupRole} is shared by every database of the cluster).
+REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC;
+GRANT CONNECT ON DATABASE ${database} TO ${owner}, ${app};
+
+-- Then, connected to ${database} as a superuser: nobody but the owner creates objects
+-- (already so on PostgreSQL 15 and later).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT CREATE ON SCHEMA public TO ${owner};
+
+-- And in the environment:
+--   DIRECT_DATABASE_URL=postgres://${owner}:<owner password>@<host>/${database}   (migrations)
+--   DATABASE_URL=postgres://${app}:<app password>@<host>/${database}              (the server)
+`;
+}
+
+export interface RuntimeRoleCheck {
+  role: string;
+  superuser: boolean;
+  bypassRls: boolean;
+  /** The role owns the tasks table, or may act as its owner. */
+  ownsTables: boolean;
+}
+
+/** What the connected role could do beyond the runtime's rights. */
+export async function checkRuntimeRole(db: Queryable): Promise<RuntimeRoleCheck> {
+  const [row] = await db.query<{
+    role: string;
+    superuser: boolean;
+    bypass_rls: boolean;
+    owns_tables: boolean;
+  }>(
+    `SELECT r.rolname AS role, r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls,
+            coalesce(pg_has_role(current_user, c.relowner, 'USAGE'), false) AS owns_tables
+       FROM pg_roles r LEFT JOIN pg_class c ON c.oid = to_regclass('public.tasks')
+      WHERE r.rolname = current_user`,
+  );
+  return {
+    role: row?.role ?? '',
+    superuser: row?.superuser ?? false,
+    bypassRls: row?.bypass_rls ?? false,
+    ownsTables: row?.owns_tables ?? false,
+  };
+}
+
+/** The one warning line for a role with more rights than the runtime's, or undefined. */
+export function runtimeRoleWarning(check: RuntimeRoleCheck): string | undefined {
+  const what = [
+    check.superuser && 'a superuser',
+    check.bypassRls && 'exempt from row-level security',
+    check.ownsTables && 'the owner of the tables (it could switch row-level security off)',
+  ].filter(Boolean);
+  if (what.length === 0) return undefined;
+  return `the server connects as ${check.role}, ${what.join(', ')}: run it as a runtime role that owns nothing (see "todo db roles" and docs/OPERATIONS.md)`;
+}
