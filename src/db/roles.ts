@@ -24,37 +24,62 @@ const identifier = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Whether a name can be written into SQL as it is (lower case, no quoting needed). */
 export const isPlainIdentifier = (name: string): boolean => identifier.test(name);
 
+export interface RolesScript {
+  /** As a superuser (or a role with CREATEROLE and CREATEDB), connected to any database. */
+  cluster: string[];
+  /** As a superuser, connected to the new database. */
+  database: string[];
+}
+
 /**
- * The SQL that creates both roles and the database, for a superuser (or a role with
- * CREATEROLE and CREATEDB) to run once. Passwords are placeholders to fill in.
+ * The statements that create both roles and the database, one per entry (CREATE DATABASE
+ * cannot share a transaction). Passwords are placeholders to fill in.
  */
-export function rolesSql(names: RoleNames = defaultRoleNames): string {
+export function rolesScript(names: RoleNames = defaultRoleNames): RolesScript {
   const { owner, app, database } = names;
   for (const name of [owner, app, database]) {
     if (!isPlainIdentifier(name)) throw new Error(`not a plain SQL identifier: ${name}`);
   }
-  return `-- As a superuser (or a role with CREATEROLE and CREATEDB), once per cluster:
--- the group role the migrations grant the runtime's rights to (they create it when missing).
-CREATE ROLE ${runtimeGroupRole} NOLOGIN NOSUPERUSER NOBYPASSRLS;
--- Runs the migrations and owns every table and function: DIRECT_DATABASE_URL.
-CREATE ROLE ${owner} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '<owner password>';
--- The server: owns nothing, may only read and write rows and call the product's functions.
+  return {
+    cluster: [
+      `-- The group role the migrations grant the runtime's rights to; kept when it exists.
+DO $$ BEGIN
+  CREATE ROLE ${runtimeGroupRole} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+EXCEPTION WHEN duplicate_object THEN NULL;
+END $$;`,
+      `-- Runs the migrations and owns every table and function (DIRECT_DATABASE_URL).
+CREATE ROLE ${owner} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '<owner password>';`,
+      `-- The server (DATABASE_URL): owns nothing; reads and writes rows, calls the product's functions.
 CREATE ROLE ${app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
-  PASSWORD '<app password>' IN ROLE ${runtimeGroupRole};
-CREATE DATABASE ${database} OWNER ${owner};
--- Only these two may connect (${runtimeGroupRole} is shared by every database of the cluster).
-REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC;
-GRANT CONNECT ON DATABASE ${database} TO ${owner}, ${app};
+  PASSWORD '<app password>' IN ROLE ${runtimeGroupRole};`,
+      `CREATE DATABASE ${database} OWNER ${owner};`,
+      `-- Only these two connect: ${runtimeGroupRole} has the same rights in every database of the cluster.
+REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC;`,
+      `GRANT CONNECT ON DATABASE ${database} TO ${owner}, ${app};`,
+    ],
+    database: [
+      `-- Nobody but the owner creates objects (already so on PostgreSQL 15 and later).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;`,
+      `GRANT CREATE ON SCHEMA public TO ${owner};`,
+    ],
+  };
+}
 
--- Then, connected to ${database} as a superuser: nobody but the owner creates objects
--- (already so on PostgreSQL 15 and later).
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-GRANT CREATE ON SCHEMA public TO ${owner};
-
--- And in the environment:
---   DIRECT_DATABASE_URL=postgres://${owner}:<owner password>@<host>/${database}   (migrations)
---   DATABASE_URL=postgres://${app}:<app password>@<host>/${database}              (the server)
-`;
+/** The script as `todo db roles` prints it. */
+export function rolesSql(names: RoleNames = defaultRoleNames): string {
+  const script = rolesScript(names);
+  return [
+    '-- 1. As a superuser (or a role with CREATEROLE and CREATEDB), once per cluster:',
+    ...script.cluster,
+    '',
+    `-- 2. As a superuser, connected to ${names.database} (psql: \\connect ${names.database}):`,
+    ...script.database,
+    '',
+    '-- 3. Then run the server with',
+    `--   DIRECT_DATABASE_URL=postgres://${names.owner}:<owner password>@<host>/${names.database}  (migrations)`,
+    `--   DATABASE_URL=postgres://${names.app}:<app password>@<host>/${names.database}  (everything else)`,
+    '',
+  ].join('\n');
 }
 
 export interface RuntimeRoleCheck {
