@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { type Priority, priorities, type TaskStatus } from './task.js';
 
-// The list query of SPEC §6.3 as the typed arguments of task_list (migrations/0005), which
+// The list query (GET /api/tasks) as the typed arguments of task_list (migrations/0005), which
 // builds its statement from fixed fragments: no SQL text leaves this process. Keyset
 // pagination: the order is (sort key, id), and a page starts strictly after the last row of
 // the previous one.
