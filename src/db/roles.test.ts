@@ -243,21 +243,24 @@ describe('the product functions', () => {
           )
         ).rows,
     );
-    expect(functions.map((f) => f.signature.replace(/\(.*/, ''))).toEqual([
-      'idempotency_keys_purge',
-      'task_all',
-      'task_counts',
-      'task_create',
-      'task_delete',
-      'task_get',
-      'task_list',
-      'task_refuse_stale_version',
-      'task_tags_are_valid',
-      'task_toggle',
-      'task_update',
-      'tasks_before_insert',
-      'tasks_before_update',
-    ]);
+    // At least these; any function a later migration adds is held to the same rules below.
+    expect(functions.map((f) => f.signature.replace(/\(.*/, ''))).toEqual(
+      expect.arrayContaining([
+        'idempotency_keys_purge',
+        'task_all',
+        'task_counts',
+        'task_create',
+        'task_delete',
+        'task_get',
+        'task_list',
+        'task_refuse_stale_version',
+        'task_tags_are_valid',
+        'task_toggle',
+        'task_update',
+        'tasks_before_insert',
+        'tasks_before_update',
+      ]),
+    );
     for (const f of functions) {
       expect(f.config, f.signature).toEqual(['search_path=pg_catalog, public']);
       expect(f.public_execute, f.signature).toBe(false);
