@@ -8,7 +8,7 @@ import { coldStart, measureRoundTrips, scaleCheck } from './lib/checks.js';
 import {
   CONNECTIONS,
   type LoadResult,
-  serverListSql,
+  listArgumentsSql,
   startPgbench,
   startWrk,
   THREADS,
@@ -428,9 +428,8 @@ function redactedEnv(port: number): Record<string, string> {
 }
 
 function pgbenchStatements(): Record<string, string> {
-  const { sql, extraParams } = serverListSql();
   return {
-    list: `SELECT * FROM task_query(:uid, :listsql, ARRAY[:uid, ${extraParams.map((p) => `'${p}'`).join(', ')}]) -- :listsql = ${sql}`,
+    list: `SELECT * FROM task_list(:uid, ${listArgumentsSql()})`,
     create:
       'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL)',
     toggle: 'SELECT * FROM task_toggle(:uid, :tid, NULL)',

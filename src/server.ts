@@ -7,6 +7,7 @@ import { redactUrl } from './db/connection-url.js';
 import type { Database } from './db/database.js';
 import { Migrator } from './db/migrator.js';
 import { openDatabase, waitForDatabase } from './db/open-database.js';
+import { checkRuntimeRole, runtimeRoleWarning } from './db/roles.js';
 import { createApp } from './http/app.js';
 import type { AppEnv } from './http/context.js';
 import type { Logger } from './logger.js';
@@ -71,7 +72,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   if (config.MIGRATE_ON_START)
     metrics.migrationVersion.set(await migrateOnStart(config, logger, db));
   else metrics.migrationVersion.set((await new Migrator(db).currentVersion()).version);
-  warnIfRlsIsBypassed(db, logger);
+  await warnAboutRuntimeRole(db, logger);
   const app = buildApp(config, logger, db, metrics);
   const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT });
   const port = await new Promise<number>((resolve, reject) => {
@@ -103,18 +104,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
-/** Superusers bypass row-level security: say so, since it is a second lock we rely on. */
-function warnIfRlsIsBypassed(db: Database, logger: Logger): void {
+/**
+ * One warning line when the server's role could do more than the runtime's: a superuser or
+ * BYPASSRLS role skips row-level security, and the tables' owner could switch it off.
+ */
+export async function warnAboutRuntimeRole(db: Database, logger: Logger): Promise<void> {
+  // The embedded database has one role, a superuser, and one process: nothing to separate.
   if (db.kind !== 'server') return;
-  db.query<{ bypass: boolean }>(
-    'SELECT rolsuper OR rolbypassrls AS bypass FROM pg_roles WHERE rolname = current_user',
-  )
-    .then((rows) => {
-      if (rows[0]?.bypass) {
-        logger.warn(
-          'connected as a role that bypasses row-level security; use a non-superuser role in production',
-        );
-      }
-    })
-    .catch(() => {});
+  try {
+    const check = await checkRuntimeRole(db);
+    const warning = runtimeRoleWarning(check);
+    if (warning) logger.warn({ role: check.role }, warning);
+  } catch {
+    // Only advice: a failure to look is no reason not to start.
+  }
 }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildListSql } from '../../src/tasks/list-query.js';
+import { listArguments } from '../../src/tasks/list-query.js';
 import { start } from './processes.js';
 import { percentile } from './server.js';
 import { APP_ROLE, DATABASE, TASKS_PER_USER, USER_ID_BASE, USERS } from './setup.js';
@@ -85,27 +85,43 @@ export function startWrk(options: {
   return { process: wrk, result };
 }
 
-/** The list statement's SQL text and parameters exactly as the server builds them. */
-export function serverListSql(): { sql: string; extraParams: string[] } {
-  const { sql, params } = buildListSql('USER', {
+/** The list call's arguments after the user id, exactly as the server passes them. */
+export function serverListArguments(): unknown[] {
+  const args = listArguments('USER', {
     limit: 20,
     sort: 'created_at',
     order: 'desc',
     filters: {},
   });
-  if (params[0] !== 'USER') throw new Error('buildListSql no longer puts the user id first');
-  return { sql, extraParams: params.slice(1) };
+  if (args[0] !== 'USER') throw new Error('listArguments no longer puts the user id first');
+  return args.slice(1);
 }
 
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
+/** The server's list arguments as SQL literals, for a pgbench script. */
+export function listArgumentsSql(): string {
+  return serverListArguments()
+    .map((value) =>
+      value === null
+        ? 'NULL'
+        : typeof value === 'string'
+          ? quote(value)
+          : typeof value === 'number' || typeof value === 'boolean'
+            ? String(value)
+            : (() => {
+                throw new Error(`no SQL literal for ${JSON.stringify(value)}`);
+              })(),
+    )
+    .join(', ');
+}
+
 /**
  * pgbench scripts for the same mix and the same statements as the server's repository:
- * `SELECT * FROM task_query($1, $2, $3)` etc., prepared (-M prepared). User n is
+ * `SELECT * FROM task_list($1, …, $15)` etc., prepared (-M prepared). User n is
  * random(0, USERS-1) and its id is USER_ID_BASE + n (see setup.ts); its tasks are
- * firstTaskId + n*TASKS_PER_USER + 0..49. The one difference: pgbench variables cannot hold
- * an array, so task_query's third argument is built as ARRAY[$1, '21'] in the statement
- * instead of arriving as one text[] parameter.
+ * firstTaskId + n*TASKS_PER_USER + 0..49. The one difference: the list's arguments other
+ * than the user are literals in the statement instead of parameters.
  */
 export function writePgbenchScripts(dir: string, firstTaskId: number): string[] {
   const pick = [
@@ -113,10 +129,8 @@ export function writePgbenchScripts(dir: string, firstTaskId: number): string[] 
     `\\set uid ${USER_ID_BASE} + :n`,
     `\\set tid ${firstTaskId} + :n * ${TASKS_PER_USER} + random(0, ${TASKS_PER_USER - 1})`,
   ].join('\n');
-  const { extraParams } = serverListSql();
-  const listArray = `ARRAY[:uid, ${extraParams.map(quote).join(', ')}]`;
   const scripts: Record<string, [number, string]> = {
-    list: [70, `SELECT * FROM task_query(:uid, :listsql, ${listArray});`],
+    list: [70, `SELECT * FROM task_list(:uid, ${listArgumentsSql()});`],
     create: [
       15,
       'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL);',
@@ -141,7 +155,6 @@ export function startPgbench(options: {
   logDir: string;
   logSamplingRate?: number;
 }) {
-  const { sql } = serverListSql();
   const rate = options.logSamplingRate ?? 0.1;
   const args = [
     '-n',
@@ -160,8 +173,6 @@ export function startPgbench(options: {
     '-U',
     APP_ROLE,
     // The create statement's values: the body the wrk script posts, as the server passes it.
-    '-D',
-    `listsql=${sql}`,
     '-D',
     'title=Benchmark task',
     '-D',

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { runtimeGroupRole } from '../../src/db/roles.js';
 import {
   createPostgresCluster,
   type PostgresCluster,
@@ -198,13 +199,13 @@ async function renumberUsers(adminUrl: string): Promise<number> {
   }
 }
 
-/** A login role that is neither superuser nor BYPASSRLS, granted the app's tables. */
+/**
+ * The server's runtime role as in production: neither superuser nor BYPASSRLS, owning nothing,
+ * a member of the group role the migrations grant rows and functions to.
+ */
 async function createAppRole(adminUrl: string): Promise<void> {
   await script(adminUrl, [
-    `CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS`,
-    `GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`,
-    `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${APP_ROLE}`,
-    `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE}`,
+    `CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE ${runtimeGroupRole}`,
   ]);
 }
 

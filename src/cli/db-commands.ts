@@ -1,6 +1,8 @@
+import { defaultRoleNames, isPlainIdentifier, rolesSql } from '../db/roles.js';
 import { CliError, confirm, defineCommand, intOption, Migrator, pad } from './commands.js';
 
 // todo db migrate | rollback | status | reset: migrations through DIRECT_DATABASE_URL when set.
+// todo db roles: the SQL for the two database roles (docs/OPERATIONS.md).
 
 defineCommand('db migrate', {
   summary: 'apply pending migrations (all, or up to --to N)',
@@ -70,6 +72,26 @@ defineCommand('db reset', {
     await migrator.rollback({ to: 0 });
     await migrator.migrate();
     ctx.err('reset: the database is empty and migrated');
+    return 0;
+  },
+});
+
+defineCommand('db roles', {
+  summary: 'print the SQL that creates the owner and runtime roles and the database (runs nothing)',
+  usage: 'db roles [--owner NAME] [--app NAME] [--database NAME]',
+  options: { owner: { type: 'string' }, app: { type: 'string' }, database: { type: 'string' } },
+  async run(ctx, values) {
+    const names = {
+      owner: (values.owner as string | undefined) ?? defaultRoleNames.owner,
+      app: (values.app as string | undefined) ?? defaultRoleNames.app,
+      database: (values.database as string | undefined) ?? defaultRoleNames.database,
+    };
+    for (const [option, name] of Object.entries(names)) {
+      if (!isPlainIdentifier(name)) {
+        throw new CliError(`--${option} must be lower-case letters, digits and _ (got "${name}")`);
+      }
+    }
+    ctx.out(rolesSql(names));
     return 0;
   },
 });

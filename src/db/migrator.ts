@@ -169,12 +169,15 @@ export class Migrator {
       await session.exec('SET statement_timeout = 0');
       await session.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
       try {
-        await session.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-          version integer PRIMARY KEY,
-          name text NOT NULL,
-          checksum text NOT NULL,
-          applied_at timestamptz NOT NULL DEFAULT now()
-        )`);
+        // Only when missing: CREATE needs a right on the schema that the runtime role lacks,
+        // and it may still check that nothing is pending (MIGRATE_ON_START with one URL).
+        if (!(await this.ledgerExists(session)))
+          await session.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+            version integer PRIMARY KEY,
+            name text NOT NULL,
+            checksum text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now()
+          )`);
         return await fn(session);
       } finally {
         await session.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
@@ -183,11 +186,15 @@ export class Migrator {
     });
   }
 
-  private async readApplied(session: Queryable): Promise<Map<number, AppliedRow>> {
+  private async ledgerExists(session: Queryable): Promise<boolean> {
     const exists = await session.query<{ present: boolean }>(
       "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
     );
-    if (!exists[0]?.present) return new Map();
+    return exists[0]?.present === true;
+  }
+
+  private async readApplied(session: Queryable): Promise<Map<number, AppliedRow>> {
+    if (!(await this.ledgerExists(session))) return new Map();
     const rows = await session.query<AppliedRow>(
       'SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version',
     );

@@ -8,10 +8,10 @@ import {
   type TestDatabase,
 } from '../../test/support/test-database.js';
 import { loadConfig } from '../config.js';
-import { Migrator } from '../db/migrator.js';
+import { loadMigrations, Migrator } from '../db/migrator.js';
 import { buildApp, startServer } from '../server.js';
 
-const LATEST_MIGRATION = 4;
+const LATEST_MIGRATION = loadMigrations().at(-1)!.version;
 const exposed = ['ETag', 'Location', 'Link', 'X-Next-Cursor', 'X-Request-Id', 'Retry-After'];
 
 interface Operation {

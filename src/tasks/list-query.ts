@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { type Priority, priorities, type TaskStatus } from './task.js';
 
-// The list query of SPEC §6.3 as SQL, built only from fixed fragments; every value travels
-// as a parameter ($1[n] of task_query's text[] argument). Keyset pagination: the order is
-// (sort key, id), and a page starts strictly after the last row of the previous one.
+// The list query (GET /api/tasks) as the typed arguments of task_list (migrations/0005), which
+// builds its statement from fixed fragments: no SQL text leaves this process. Keyset
+// pagination: the order is (sort key, id), and a page starts strictly after the last row of
+// the previous one.
 
 export const sortKeys = ['created_at', 'updated_at', 'due_date', 'priority', 'title'] as const;
 export type SortKey = (typeof sortKeys)[number];
@@ -38,58 +39,38 @@ export interface ListQuery {
   after?: Position;
 }
 
-const column: Record<SortKey, { sql: string; type: string }> = {
-  created_at: { sql: 'created_at', type: 'timestamptz' },
-  updated_at: { sql: 'updated_at', type: 'timestamptz' },
-  due_date: { sql: 'due_date', type: 'timestamptz' },
-  priority: { sql: 'priority', type: 'smallint' },
-  title: { sql: 'title', type: 'text' },
-};
-
-export function buildListSql(userId: string, query: ListQuery): { sql: string; params: string[] } {
-  const params: string[] = [userId];
-  const param = (value: string, type = 'text') => {
-    params.push(value);
-    return `$1[${params.length}]::${type}`;
-  };
-  const where = ['user_id = $1[1]'];
+/**
+ * task_list's arguments after the user id, in order: sort, descending, limit (one row more
+ * than asked tells whether there is a next page), the filters (null when absent), and the
+ * cursor's id and sort value (the time, the priority or the title; for due_date a null time
+ * is an undated row).
+ */
+export function listArguments(userId: string, query: ListQuery): unknown[] {
   const f = query.filters;
-  if (f.completed !== undefined) where.push(`completed = ${param(String(f.completed), 'boolean')}`);
-  if (f.status !== undefined) where.push(`status = ${param(f.status)}`);
-  if (f.priority !== undefined)
-    where.push(`priority = ${param(String(priorities.indexOf(f.priority)), 'smallint')}`);
-  if (f.tags?.length) where.push(`tags @> ARRAY[${f.tags.map((t) => param(t)).join(', ')}]`);
-  if (f.q !== undefined && f.q !== '') {
-    const pattern = param(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    where.push(`(title ILIKE ${pattern} OR description ILIKE ${pattern})`);
-  }
-  if (f.dueBefore) where.push(`due_date < ${param(f.dueBefore.toISOString(), 'timestamptz')}`);
-  if (f.dueAfter) where.push(`due_date > ${param(f.dueAfter.toISOString(), 'timestamptz')}`);
-
-  const { sql: key, type } = column[query.sort];
-  const cmp = query.order === 'desc' ? '<' : '>';
-  if (query.after) {
-    const id = param(String(query.after.id), 'bigint');
-    const value = query.after.value;
-    if (query.sort === 'due_date') {
-      // No due date sorts last in both orders: after a dated row come later dates, then the
-      // undated rows; after an undated row, only undated rows with a further id.
-      where.push(
-        value === null
-          ? `(due_date IS NULL AND id ${cmp} ${id})`
-          : `(due_date IS NULL OR (due_date, id) ${cmp} (${param(String(value), type)}, ${id}))`,
-      );
-    } else {
-      where.push(`(${key}, id) ${cmp} (${param(String(value), type)}, ${id})`);
-    }
-  }
-  const direction = query.order === 'desc' ? 'DESC' : 'ASC';
-  const nulls = query.sort === 'due_date' ? ' NULLS LAST' : '';
-  // One row more than asked tells whether there is a next page.
-  const limit = param(String(query.limit + 1), 'integer');
-  const sql = `SELECT * FROM tasks WHERE ${where.join(' AND ')} ORDER BY ${key} ${direction}${nulls}, id ${direction} LIMIT ${limit}`;
-  return { sql, params };
+  const after = query.after;
+  const value = after?.value ?? null;
+  const byTime = query.sort !== 'priority' && query.sort !== 'title';
+  return [
+    userId,
+    query.sort,
+    query.order === 'desc',
+    query.limit + 1,
+    f.completed ?? null,
+    f.status ?? null,
+    f.priority === undefined ? null : priorities.indexOf(f.priority),
+    f.tags?.length ? f.tags : null,
+    f.q ? f.q : null,
+    f.dueBefore ?? null,
+    f.dueAfter ?? null,
+    after?.id ?? null,
+    after && byTime ? value : null,
+    after && query.sort === 'priority' ? value : null,
+    after && query.sort === 'title' ? value : null,
+  ];
 }
+
+export const listStatement =
+  'SELECT * FROM task_list($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)';
 
 // Cursors are opaque to clients: base64url JSON of the position and a fingerprint of the
 // sort, order and filters it was made for, so it is refused under any other query.

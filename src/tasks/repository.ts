@@ -1,6 +1,6 @@
 import type { Queryable, Row } from '../db/database.js';
 import { AppError, IdempotencyKeyReused, VersionMismatch } from '../errors.js';
-import { buildListSql, type ListQuery, type Position } from './list-query.js';
+import { type ListQuery, listArguments, listStatement, type Position } from './list-query.js';
 import {
   type Priority,
   priorities,
@@ -11,7 +11,8 @@ import {
 } from './task.js';
 
 // Every statement is scoped by the caller's user id, and each call is one prepared round trip
-// to a function of migrations/0004_task_functions.up.sql that also sets app.user_id for RLS.
+// to a function of migrations/0004_task_functions.up.sql (the list: 0005) that also sets
+// app.user_id for RLS.
 
 /** A tasks row as the driver returns it. */
 export interface TaskRow extends Row {
@@ -70,12 +71,7 @@ export class TaskRepository {
   }
 
   async list(userId: string, query: ListQuery): Promise<TaskPage> {
-    const { sql, params } = buildListSql(userId, query);
-    const rows = await this.call('task_query', 'SELECT * FROM task_query($1, $2, $3)', [
-      userId,
-      sql,
-      params,
-    ]);
+    const rows = await this.call('task_list', listStatement, listArguments(userId, query));
     const tasks = rows.slice(0, query.limit).map(toTask);
     if (rows.length <= query.limit) return { tasks };
     const last = tasks.at(-1)!;
@@ -148,11 +144,7 @@ export class TaskRepository {
 
   /** Every task of the user, oldest first (for the account export). */
   async all(userId: string): Promise<Task[]> {
-    const rows = await this.call('task_query', 'SELECT * FROM task_query($1, $2, $3)', [
-      userId,
-      'SELECT * FROM tasks WHERE user_id = $1[1] ORDER BY created_at, id',
-      [userId],
-    ]);
+    const rows = await this.call('task_all', 'SELECT * FROM task_all($1)', [userId]);
     return rows.map(toTask);
   }
 

@@ -2,12 +2,17 @@ import type { Queryable, Row } from '../../src/db/database.js';
 
 // A snapshot of everything the migrations define in the public schema, free of oids and
 // other values that differ between two builds of the same schema, so that two snapshots
-// are equal exactly when the schemas are.
+// are equal exactly when the schemas are. Privileges are compared as sorted lists with a
+// NULL ACL spelled out as its default: "never granted" and "granted, then revoked" are the
+// same privileges.
 
 const queries = {
   relations: `
     SELECT c.relname AS name, c.relkind::text AS kind, c.relrowsecurity AS row_security,
-           c.relforcerowsecurity AS force_row_security, c.relacl::text AS acl
+           c.relforcerowsecurity AS force_row_security,
+           ARRAY(SELECT a::text FROM unnest(coalesce(c.relacl, acldefault(
+             CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a ORDER BY 1)
+             AS acl
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')`,
   columns: `
@@ -39,9 +44,15 @@ const queries = {
            qual, with_check
     FROM pg_policies WHERE schemaname = 'public'`,
   functions: `
-    SELECT p.oid::regprocedure::text AS signature, pg_get_functiondef(p.oid) AS definition
+    SELECT p.oid::regprocedure::text AS signature, pg_get_functiondef(p.oid) AS definition,
+           ARRAY(SELECT a::text FROM unnest(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                  ORDER BY 1) AS acl
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
     WHERE n.nspname = 'public' AND p.prokind IN ('f', 'p')`,
+  defaultPrivileges: `
+    SELECT d.defaclrole::regrole::text AS role, n.nspname AS schema, d.defaclobjtype::text AS type,
+           ARRAY(SELECT a::text FROM unnest(d.defaclacl) a ORDER BY 1) AS acl
+    FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace`,
   sequences: `
     SELECT sequencename AS name, data_type::text AS type, start_value::text AS start,
            min_value::text AS min, max_value::text AS max, increment_by::text AS increment,

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Database } from '../../src/db/database.js';
 import { openEmbeddedDatabase } from '../../src/db/embedded-database.js';
 import { Migrator } from '../../src/db/migrator.js';
+import { runtimeGroupRole } from '../../src/db/roles.js';
 import { createServerDatabase } from '../../src/db/server-database.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -73,17 +74,16 @@ export async function createTestDatabase(
   };
 }
 
-/** A login role that is not a superuser, so RLS applies to it; granted the app's tables. */
+/**
+ * A login role as the server runs in production: not a superuser, not exempt from RLS, owning
+ * nothing, with no grant of its own — only membership of the group role todo_runtime, which
+ * the migrations (run as the admin, the owner) grant what the runtime may do.
+ */
 export async function createAppRole(
   database: TestDatabase,
 ): Promise<{ role: string; url: string }> {
   const role = `todo_app_${randomBytes(4).toString('hex')}`;
-  await adminQuery(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS`);
-  await database.db.exec(`
-    GRANT USAGE ON SCHEMA public TO ${role};
-    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};
-    GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role};
-  `);
+  await adminQuery(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE ${runtimeGroupRole}`);
   return { role, url: urlFor(database.name, role) };
 }
 
