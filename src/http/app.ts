@@ -1,10 +1,11 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { registerAccountHandlers } from '../account/handlers.js';
 import { AccountRepository } from '../account/repository.js';
 import { type Auth, CLIENT_IP_HEADER } from '../auth/auth.js';
+import { clientAddress } from '../auth/client-address.js';
+import { handleAuthRequest } from '../auth/handle-auth-request.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import { requireUser } from '../auth/middleware.js';
 import type { Config } from '../config.js';
@@ -95,10 +96,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // rate-limits by, Retry-After on its 429s, and 503 when its database is down.
   app.on(['GET', 'POST'], '/api/auth/*', async (c) => {
     const request = c.req.raw;
-    request.headers.set(CLIENT_IP_HEADER, clientIp(c, config.TRUST_PROXY));
+    const clientIp = clientAddress(c, config.TRUST_PROXY);
+    request.headers.set(CLIENT_IP_HEADER, clientIp);
     let response: Response;
     try {
-      response = await auth.handler(request);
+      response = await handleAuthRequest(
+        auth,
+        request,
+        { requestId: c.get('requestId'), clientAddress: clientIp },
+        logger,
+      );
     } catch (error) {
       const unavailable = !(await isReachable(db));
       // Log the kind of failure only: driver messages here carry query parameters (emails).
@@ -145,7 +152,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   const tasks = new TaskRepository(db);
   const accounts = new AccountRepository(db);
-  const authenticated = requireUser(auth, deps.jwt, db);
+  const authenticated = requireUser(auth, deps.jwt, db, { logger, trustProxy: config.TRUST_PROXY });
   // Hono's "/x/*" also matches "/x": one registration per family, so nothing runs twice.
   for (const path of ['/api/tasks/*', '/api/me/*', '/api/:user_id/tasks/*']) {
     app.use(path, authenticated, jsonBodyGuard);
@@ -167,17 +174,4 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   registerApiReference(app);
   return app;
-}
-
-function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
-  if (trustProxy) {
-    // The address our proxy appended is the last one; earlier ones are the client's say-so.
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
