@@ -2,12 +2,14 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { registerAccountHandlers } from '../account/handlers.js';
+import { Reauthentication } from '../account/reauthentication.js';
 import { AccountRepository } from '../account/repository.js';
 import { type Auth, CLIENT_IP_HEADER } from '../auth/auth.js';
 import { clientAddress } from '../auth/client-address.js';
 import { handleAuthRequest } from '../auth/handle-auth-request.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import { requireUser } from '../auth/middleware.js';
+import { SignInLimiter } from '../auth/sign-in-limiter.js';
 import type { Config } from '../config.js';
 import { type Database, isReachable } from '../db/database.js';
 import type { Migrator } from '../db/migrator.js';
@@ -164,7 +166,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }
     await next();
   });
-  registerAccountHandlers(app, accounts, tasks);
+  const reauthentication = new Reauthentication({
+    auth,
+    db,
+    limiter: new SignInLimiter(db),
+    logger,
+    trustProxy: config.TRUST_PROXY,
+  });
+  registerAccountHandlers(app, accounts, tasks, reauthentication);
   for (const base of taskBases) registerTaskHandlers(app, base, tasks);
 
   let document: Promise<object> | undefined;
