@@ -483,3 +483,44 @@ describe('auth decision logs', () => {
     expect(raw.join('')).not.toContain(taken.email);
   });
 });
+
+describe('per-address limit logs', () => {
+  const raw: string[] = [];
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({
+      env: { AUTH_RATE_LIMIT: 'on', TRUST_PROXY: 'true' },
+      logger: createLogger('info', { write: (line: string) => raw.push(line) }),
+    });
+  });
+  afterAll(() => api.close());
+
+  it('logs a per-address 429 with request id, address and account pseudonym', async () => {
+    let limited: Response | undefined;
+    let email = '';
+    for (let attempt = 0; attempt < 10 && !limited; attempt++) {
+      email = uniqueEmail('address');
+      const response = await post(
+        api,
+        '/api/auth/sign-in/email',
+        { email, password: 'wrong-password-u' },
+        { 'x-forwarded-for': '192.0.2.44' },
+      );
+      if (response.status === 429) limited = response;
+      else await response.body?.cancel();
+    }
+    expect(limited).toBeDefined();
+    expect(limited!.headers.get('retry-after')).toMatch(/^\d+$/);
+    const line = raw
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find(
+        (l) => l.event === 'rate_limited' && l.request_id === limited!.headers.get('x-request-id'),
+      );
+    expect(line).toMatchObject({
+      reason: 'address',
+      client_address: '192.0.2.44',
+      account: accountPseudonym(api.config.BETTER_AUTH_SECRET!, email),
+    });
+    expect(raw.join('')).not.toContain(email);
+  });
+});
