@@ -11,17 +11,17 @@ import { logAuthEvent } from './auth-policy.js';
 import { clientAddress } from './client-address.js';
 import { type JwtVerifier, looksLikeJwt } from './jwt-verifier.js';
 
-/**
- * Every /api route outside /api/auth: the session cookie, a bearer session token, or a
- * bearer JWT. A JWT is verified locally; sessions are looked up by Better Auth. When that
- * lookup cannot reach the database the answer is 503, not 401.
- */
 export interface RequireUserOptions {
   /** Each 401 is logged here with the request id, client address and account pseudonym. */
   logger?: Logger;
   trustProxy?: boolean;
 }
 
+/**
+ * Every /api route outside /api/auth: the session cookie, a bearer session token, or a
+ * bearer JWT. A JWT is verified locally; sessions are looked up by Better Auth. When that
+ * lookup cannot reach the database the answer is 503, not 401.
+ */
 export function requireUser(
   auth: Auth,
   jwt: JwtVerifier,
