@@ -37,38 +37,57 @@ const list = z
 
 const emptyAsUnset = (v: unknown) => (v === '' ? undefined : v);
 
-export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  // Unset: embedded PostgreSQL (PGlite) in DATA_DIR.
-  DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
-  // Direct (unpooled) URL for migrations: a transaction-mode pooler breaks advisory locks.
-  DIRECT_DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
-  DATA_DIR: z.string().min(1).default('./data'),
-  DB_POOL_MAX: int(10, 1, 1000),
-  DB_IDLE_TIMEOUT_MS: int(30_000),
-  // A Neon compute waking from zero takes seconds.
-  DB_CONNECT_TIMEOUT_MS: int(10_000, 1),
-  DB_STATEMENT_TIMEOUT_MS: int(30_000),
-  DB_CONNECT_RETRIES: int(5, 0, 100),
-  DB_SLOW_QUERY_MS: int(500),
-  // Named prepared statements: "auto" turns them off behind a transaction-mode pooler.
-  DB_PREPARE: z.enum(['auto', 'on', 'off']).default('auto'),
-  MIGRATE_ON_START: bool(true),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: int(3000, 0, 65_535),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Public URL of this server (Better Auth's base URL, trusted origin for sign-in forms).
-  BETTER_AUTH_URL: z.preprocess(emptyAsUnset, z.url().optional()),
-  BETTER_AUTH_SECRET: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
-  AUTH_JWKS_URL: z.preprocess(emptyAsUnset, z.url().optional()),
-  JWT_TTL_SECONDS: int(900, 30),
-  AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
-  AUTH_RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
-  AUTH_RATE_LIMIT_MAX: int(30, 1),
-  TRUST_PROXY: bool(false),
-  CORS_ORIGINS: list,
-  METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16).optional()),
-});
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    // Unset: embedded PostgreSQL (PGlite) in DATA_DIR.
+    DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
+    // Direct (unpooled) URL for migrations: a transaction-mode pooler breaks advisory locks.
+    DIRECT_DATABASE_URL: z.preprocess(emptyAsUnset, postgresUrl.optional()),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DB_POOL_MAX: int(10, 1, 1000),
+    DB_IDLE_TIMEOUT_MS: int(30_000),
+    // A Neon compute waking from zero takes seconds.
+    DB_CONNECT_TIMEOUT_MS: int(10_000, 1),
+    DB_STATEMENT_TIMEOUT_MS: int(30_000),
+    DB_CONNECT_RETRIES: int(5, 0, 100),
+    DB_SLOW_QUERY_MS: int(500),
+    // Named prepared statements: "auto" turns them off behind a transaction-mode pooler.
+    DB_PREPARE: z.enum(['auto', 'on', 'off']).default('auto'),
+    MIGRATE_ON_START: bool(true),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: int(3000, 0, 65_535),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    // Public URL of this server (Better Auth's base URL, trusted origin for sign-in forms).
+    BETTER_AUTH_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+    BETTER_AUTH_SECRET: z.preprocess(emptyAsUnset, z.string().min(32).optional()),
+    AUTH_JWKS_URL: z.preprocess(emptyAsUnset, z.url().optional()),
+    // Required with AUTH_JWKS_URL: an external token must name this issuer and this audience.
+    AUTH_JWT_ISSUER: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
+    AUTH_JWT_AUDIENCE: z.preprocess(emptyAsUnset, z.string().min(1).optional()),
+    // At most an hour: a JWT cannot be revoked before it expires.
+    JWT_TTL_SECONDS: int(900, 30, 3600),
+    AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
+    AUTH_RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
+    AUTH_RATE_LIMIT_MAX: int(30, 1),
+    TRUST_PROXY: bool(false),
+    CORS_ORIGINS: list,
+    METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16).optional()),
+  })
+  .superRefine((config, ctx) => {
+    // An external key set alone would accept that deployment's tokens for any audience.
+    if (!config.AUTH_JWKS_URL) return;
+    for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+      if (!config[name])
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'is required when AUTH_JWKS_URL is set',
+        });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 

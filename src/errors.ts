@@ -7,6 +7,8 @@ export const errorStatus = {
   malformed_json: 400,
   unauthorized: 401,
   forbidden: 403,
+  reauthentication_required: 403,
+  wrong_password: 403,
   not_found: 404,
   task_not_found: 404,
   version_mismatch: 412,

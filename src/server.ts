@@ -35,6 +35,9 @@ export function buildApp(
     issuer: baseURL,
     audience: baseURL,
     externalJwksUrl: config.AUTH_JWKS_URL,
+    externalIssuer: config.AUTH_JWT_ISSUER,
+    externalAudience: config.AUTH_JWT_AUDIENCE,
+    externalMaxLifetimeSeconds: config.JWT_TTL_SECONDS,
   });
   metrics.watchPool(db);
   return createApp({ config, logger, db, migrator: new Migrator(db), auth, jwt, metrics });

@@ -3,6 +3,7 @@ import { Unauthorized } from '../errors.js';
 import type { AppEnv } from '../http/context.js';
 import type { TaskRepository } from '../tasks/repository.js';
 import { taskToJson } from '../tasks/task-json.js';
+import type { Reauthentication } from './reauthentication.js';
 import type { AccountRepository, UserProfile } from './repository.js';
 import { accountRoutes } from './routes.js';
 
@@ -17,6 +18,7 @@ export function registerAccountHandlers(
   app: OpenAPIHono<AppEnv>,
   accounts: AccountRepository,
   tasks: TaskRepository,
+  reauthentication: Reauthentication,
 ): void {
   // A valid JWT may outlive its user: such a caller is no longer anyone (401).
   const profileOf = async (userId: string) => {
@@ -57,7 +59,9 @@ export function registerAccountHandlers(
   });
 
   app.openapi(accountRoutes.remove, async (c) => {
-    if (!(await accounts.delete(c.get('user').id)))
+    const profile = await profileOf(c.get('user').id);
+    await reauthentication.require(c, profile, c.req.valid('json').password);
+    if (!(await accounts.delete(profile.id)))
       throw Unauthorized('The signed-in user no longer exists.');
     return c.body(null, 204);
   });

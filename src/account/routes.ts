@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses } from '../http/openapi-responses.js';
+import { ProblemSchema } from '../http/problem.js';
 import { TaskSchema } from '../tasks/schemas.js';
 
 const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
@@ -22,6 +23,16 @@ export const ProfileSchema = z
   .openapi('Profile');
 
 const UserSchema = ProfileSchema.omit({ counts: true });
+
+export const DeleteAccountSchema = z
+  .object({
+    password: z.string().min(1).max(128).optional().openapi({
+      description:
+        'The account password. Required unless the request carries a session (cookie or bearer session token) created in the last 10 minutes.',
+    }),
+  })
+  .strict()
+  .openapi('DeleteAccount');
 
 export const accountRoutes = {
   me: createRoute({
@@ -61,6 +72,22 @@ export const accountRoutes = {
     tags,
     security,
     summary: 'Delete the account, its sessions and all its tasks',
-    responses: { 204: { description: 'Deleted' }, ...problemResponses() },
+    description:
+      'Needs a fresh proof: the password in the body, or a session created in the last 10 minutes. A bearer JWT alone is refused (403 reauthentication_required); a wrong password is 403 wrong_password and counts as a failed sign-in for the account (429 with Retry-After once it is locked).',
+    request: {
+      body: {
+        required: false,
+        content: { 'application/json': { schema: DeleteAccountSchema } },
+      },
+    },
+    responses: {
+      204: { description: 'Deleted' },
+      ...problemResponses(400, 415, 422),
+      403: {
+        description:
+          'reauthentication_required: no password and no session from the last 10 minutes; wrong_password',
+        content: { 'application/problem+json': { schema: ProblemSchema } },
+      },
+    },
   }),
 };

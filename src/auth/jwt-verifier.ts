@@ -22,10 +22,17 @@ export interface JwtVerifierOptions {
   loadOwnKeys: () => Promise<JSONWebKeySet>;
   issuer: string;
   audience: string;
+  /** Another deployment's JWKS URL; its tokens must also name externalIssuer and externalAudience. */
   externalJwksUrl?: string;
+  externalIssuer?: string;
+  externalAudience?: string;
+  /** An external token's exp may be at most this far ahead (JWT_TTL_SECONDS). */
+  externalMaxLifetimeSeconds?: number;
 }
 
 const REFRESH_INTERVAL_MS = 30_000;
+/** JWT_TTL_SECONDS's default. */
+const DEFAULT_MAX_LIFETIME_SECONDS = 900;
 /** Tokens remembered as verified; a client sends the same one on every request. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
@@ -40,6 +47,10 @@ export class JwtVerifier {
   readonly #external: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   constructor(private readonly options: JwtVerifierOptions) {
+    if (options.externalJwksUrl && (!options.externalIssuer || !options.externalAudience)) {
+      // Signature alone would accept that deployment's tokens for any audience.
+      throw new Error('an external JWKS needs the issuer and the audience its tokens must name');
+    }
     this.#external = options.externalJwksUrl
       ? createRemoteJWKSet(new URL(options.externalJwksUrl))
       : undefined;
@@ -94,7 +105,13 @@ export class JwtVerifier {
     try {
       const { payload } = await jwtVerify(token, this.#external, {
         algorithms: ['EdDSA', 'ES256', 'RS256'],
+        issuer: this.options.externalIssuer,
+        audience: this.options.externalAudience,
+        requiredClaims: ['exp'],
       });
+      // A token valid for longer than we would issue one is refused, not trusted for a year.
+      const maxLifetime = this.options.externalMaxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
+      if (payload.exp! > Math.floor(Date.now() / 1000) + maxLifetime) return undefined;
       return payload;
     } catch {
       return undefined;

@@ -1,33 +1,79 @@
 import type { MiddlewareHandler } from 'hono';
+import { decodeJwt } from 'jose';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { AppError, Unauthorized } from '../errors.js';
 import type { AppEnv, CurrentUser } from '../http/context.js';
+import type { Logger } from '../logger.js';
+import { accountPseudonym } from './account-pseudonym.js';
 import type { Auth } from './auth.js';
+import { logAuthEvent } from './auth-policy.js';
+import { clientAddress } from './client-address.js';
 import { type JwtVerifier, looksLikeJwt } from './jwt-verifier.js';
+
+export interface RequireUserOptions {
+  /** Each 401 is logged here with the request id, client address and account pseudonym. */
+  logger?: Logger;
+  trustProxy?: boolean;
+}
 
 /**
  * Every /api route outside /api/auth: the session cookie, a bearer session token, or a
  * bearer JWT. A JWT is verified locally; sessions are looked up by Better Auth. When that
  * lookup cannot reach the database the answer is 503, not 401.
  */
-export function requireUser(auth: Auth, jwt: JwtVerifier): MiddlewareHandler<AppEnv> {
+export function requireUser(
+  auth: Auth,
+  jwt: JwtVerifier,
+  options: RequireUserOptions = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const authorization = c.req.header('authorization');
     const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-    if (authorization && !bearer)
-      throw Unauthorized('The Authorization header must be "Bearer <token>".');
     let user: CurrentUser | undefined;
-    if (bearer && looksLikeJwt(bearer)) {
-      const claims = await jwt.verify(bearer);
-      if (!claims) throw Unauthorized('The token is not valid or has expired.');
-      user = { id: claims.sub, email: claims.email, name: claims.name, via: 'jwt' };
-    } else if (bearer || c.req.header('cookie')) {
-      user = await sessionUser(auth, c.req.raw.headers, bearer ? 'session-token' : 'cookie');
+    try {
+      if (authorization && !bearer)
+        throw Unauthorized('The Authorization header must be "Bearer <token>".');
+      if (bearer && looksLikeJwt(bearer)) {
+        const claims = await jwt.verify(bearer);
+        if (!claims) throw Unauthorized('The token is not valid or has expired.');
+        user = { id: claims.sub, email: claims.email, name: claims.name, via: 'jwt' };
+      } else if (bearer || c.req.header('cookie')) {
+        user = await sessionUser(auth, c.req.raw.headers, bearer ? 'session-token' : 'cookie');
+      }
+      if (!user) throw Unauthorized();
+    } catch (error) {
+      if (options.logger && error instanceof AppError && error.code === 'unauthorized') {
+        const claimed = bearer && looksLikeJwt(bearer) ? claimedEmail(bearer) : undefined;
+        logAuthEvent(
+          options.logger,
+          'api_unauthorized',
+          {
+            account: claimed ? accountPseudonym(auth.options.secret ?? '', claimed) : undefined,
+            status: 401,
+            reason:
+              !authorization && !c.req.header('cookie') ? 'no_credential' : 'invalid_credential',
+          },
+          {
+            requestId: c.get('requestId'),
+            clientAddress: clientAddress(c, options.trustProxy ?? false),
+          },
+        );
+      }
+      throw error;
     }
-    if (!user) throw Unauthorized();
     c.set('user', user);
     await next();
   };
+}
+
+/** The email a JWT claims, unverified: only ever used as a pseudonym in a log line. */
+function claimedEmail(token: string): string | undefined {
+  try {
+    const email = decodeJwt(token).email;
+    return typeof email === 'string' ? email : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function sessionUser(

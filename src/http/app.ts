@@ -1,12 +1,15 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { registerAccountHandlers } from '../account/handlers.js';
+import { Reauthentication } from '../account/reauthentication.js';
 import { AccountRepository } from '../account/repository.js';
 import { type Auth, CLIENT_IP_HEADER } from '../auth/auth.js';
+import { clientAddress } from '../auth/client-address.js';
+import { handleAuthRequest } from '../auth/handle-auth-request.js';
 import type { JwtVerifier } from '../auth/jwt-verifier.js';
 import { requireUser } from '../auth/middleware.js';
+import { SignInLimiter } from '../auth/sign-in-limiter.js';
 import type { Config } from '../config.js';
 import { type Database, isDatabaseUnavailable } from '../db/database.js';
 import type { Migrator } from '../db/migrator.js';
@@ -95,10 +98,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // rate-limits by, Retry-After on its 429s, and 503 when its database is down.
   app.on(['GET', 'POST'], '/api/auth/*', async (c) => {
     const request = c.req.raw;
-    request.headers.set(CLIENT_IP_HEADER, clientIp(c, config.TRUST_PROXY));
+    const clientIp = clientAddress(c, config.TRUST_PROXY);
+    request.headers.set(CLIENT_IP_HEADER, clientIp);
     let response: Response;
     try {
-      response = await auth.handler(request);
+      response = await handleAuthRequest(
+        auth,
+        request,
+        { requestId: c.get('requestId'), clientAddress: clientIp },
+        logger,
+      );
     } catch (error) {
       // From the error itself: a second look could find the database back and say 500.
       const unavailable = isDatabaseUnavailable(error);
@@ -146,7 +155,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   const tasks = new TaskRepository(db);
   const accounts = new AccountRepository(db);
-  const authenticated = requireUser(auth, deps.jwt);
+  const authenticated = requireUser(auth, deps.jwt, { logger, trustProxy: config.TRUST_PROXY });
   // Hono's "/x/*" also matches "/x": one registration per family, so nothing runs twice.
   for (const path of ['/api/tasks/*', '/api/me/*', '/api/:user_id/tasks/*']) {
     app.use(path, authenticated, jsonBodyGuard);
@@ -158,7 +167,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     }
     await next();
   });
-  registerAccountHandlers(app, accounts, tasks);
+  const reauthentication = new Reauthentication({
+    auth,
+    db,
+    limiter: new SignInLimiter(db),
+    logger,
+    trustProxy: config.TRUST_PROXY,
+  });
+  registerAccountHandlers(app, accounts, tasks, reauthentication);
   for (const base of taskBases) registerTaskHandlers(app, base, tasks);
 
   let document: Promise<object> | undefined;
@@ -168,17 +184,4 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
   registerApiReference(app);
   return app;
-}
-
-function clientIp(c: Context<AppEnv>, trustProxy: boolean): string {
-  if (trustProxy) {
-    // The address our proxy appended is the last one; earlier ones are the client's say-so.
-    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (forwarded) return forwarded;
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

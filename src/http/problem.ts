@@ -15,6 +15,8 @@ const titles: Record<ErrorCode, string> = {
   malformed_json: 'Malformed JSON',
   unauthorized: 'Unauthorized',
   forbidden: 'Forbidden',
+  reauthentication_required: 'Reauthentication required',
+  wrong_password: 'Wrong password',
   not_found: 'Not found',
   task_not_found: 'Task not found',
   version_mismatch: 'Precondition failed',

@@ -203,9 +203,19 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
     if (signUp.status !== 200) {
       throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
     }
-    userId = ((await signUp.json()) as { user: { id: string } }).user.id;
-    sessionToken = signUp.headers.get('set-auth-token')!;
-    cookie = signUp.headers.get('set-cookie')!.split(';')[0]!;
+    await signUp.body?.cancel();
+    // Sign-up gives no session: sign in for one.
+    const signIn = await request('/api/auth/sign-in/email', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: BASE_URL },
+      body: JSON.stringify({ email, password }),
+    });
+    if (signIn.status !== 200) {
+      throw new Error(`sign-in failed: ${signIn.status} ${await signIn.text()}`);
+    }
+    userId = ((await signIn.json()) as { user: { id: string } }).user.id;
+    sessionToken = signIn.headers.get('set-auth-token')!;
+    cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
     const token = await request('/api/auth/token', {
       headers: { authorization: `Bearer ${sessionToken}` },
     });

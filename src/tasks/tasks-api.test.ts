@@ -651,7 +651,7 @@ describe('DELETE /api/me', () => {
     }
     const kept = await readTask(await send(survivor, 'POST', '/api/tasks', { title: 'kept' }));
 
-    const response = await send(user, 'DELETE', '/api/me');
+    const response = await send(user, 'DELETE', '/api/me', { password: user.password });
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
 

@@ -343,12 +343,22 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill('short');
     await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('alert').getByText('Password too short.').waitFor();
+    await page
+      .getByRole('alert')
+      .getByText('Password too short: use at least 12 characters.')
+      .waitFor();
+    await page.getByLabel('Password').fill('password1234');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/too common/)
+      .waitFor();
+    // A taken email: sign-up does not say so; the sign-in after it fails, neutrally.
     await page.getByLabel('Password').fill('long-enough-password');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page
       .getByRole('alert')
-      .getByText(/already exists/)
+      .getByText(/If you already have an account with this email, sign in/)
       .waitFor();
   });
 

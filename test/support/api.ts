@@ -101,9 +101,18 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     });
     if (response.status !== 200)
       throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
-    const body = (await response.json()) as { user: { id: string } };
-    const sessionToken = response.headers.get('set-auth-token')!;
-    const cookie = response.headers.get('set-cookie')!.split(';')[0]!;
+    await response.body?.cancel();
+    // Sign-up gives no session (it must not tell a new email from a taken one): sign in.
+    const signIn = await request('/api/auth/sign-in/email', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: BASE_URL },
+      body: JSON.stringify({ email, password }),
+    });
+    if (signIn.status !== 200)
+      throw new Error(`sign-in after sign-up failed: ${signIn.status} ${await signIn.text()}`);
+    const body = (await signIn.json()) as { user: { id: string } };
+    const sessionToken = signIn.headers.get('set-auth-token')!;
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
     const tokenResponse = await request('/api/auth/token', {
       headers: { authorization: `Bearer ${sessionToken}` },
     });

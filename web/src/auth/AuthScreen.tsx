@@ -1,6 +1,11 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { navigate } from '../navigation';
-import { authClient, authErrorMessage } from './auth-client';
+import {
+  authClient,
+  authErrorMessage,
+  PASSWORD_MIN_LENGTH,
+  SIGN_UP_NOT_SIGNED_IN,
+} from './auth-client';
 import { setSignedOutReason } from './session-gate';
 
 export type AuthMode = 'sign-in' | 'sign-up';
@@ -43,12 +48,29 @@ export function AuthScreen({ mode, next, expired }: Props) {
     }
     setBusy(true);
     setError(null);
-    const result = signingUp
-      ? await authClient.signUp.email({ name: name.trim(), email: email.trim(), password })
-      : await authClient.signIn.email({ email: email.trim(), password });
+    if (signingUp) {
+      // Sign-up answers alike whether or not the email is taken and opens no session: the
+      // app signs in next, which works for the account just made.
+      // No session to refresh yet: refreshing would swap this screen for the splash and
+      // lose a message about the sign-in below.
+      const created = await authClient.signUp.email(
+        { name: name.trim(), email: email.trim(), password },
+        { disableSignal: true },
+      );
+      if (created.error) {
+        setBusy(false);
+        setError(authErrorMessage(created.error));
+        return;
+      }
+    }
+    const result = await authClient.signIn.email({ email: email.trim(), password });
     setBusy(false);
     if (result.error) {
-      setError(authErrorMessage(result.error));
+      setError(
+        signingUp && result.error.status === 401
+          ? SIGN_UP_NOT_SIGNED_IN
+          : authErrorMessage(result.error),
+      );
       return;
     }
     // The session store refreshes itself after sign-in; the app then follows `next`.
@@ -113,7 +135,7 @@ export function AuthScreen({ mode, next, expired }: Props) {
             />
             {signingUp && (
               <p className="hint" id={`${ids}-password-hint`}>
-                At least 8 characters.
+                At least {PASSWORD_MIN_LENGTH} characters, and not a common password.
               </p>
             )}
           </div>
