@@ -93,11 +93,15 @@ export function createAuth(config: Config, db: Database, logger: Logger) {
         const method = level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug';
         const request = currentAuthRequest();
         logger[method](
-          {
-            component: 'better-auth',
-            request_id: request?.requestId,
-            client_address: request?.clientAddress,
-          },
+          // Outside an /api/auth request (a session lookup by our middleware), the request id
+          // comes from the log context of the request itself.
+          request
+            ? {
+                component: 'better-auth',
+                request_id: request.requestId,
+                client_address: request.clientAddress,
+              }
+            : { component: 'better-auth' },
           withoutEmails(message),
         );
       },

@@ -199,7 +199,17 @@ describe('the runtime role', () => {
       }),
     });
     expect(signUp.status).toBe(200);
-    const session = signUp.headers.get('set-auth-token')!;
+    // Sign-up answers alike for new and taken emails and starts no session: sign in next.
+    const signIn = await request('/api/auth/sign-in/email', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
+      body: JSON.stringify({
+        email: `roles-${suffix}@example.test`,
+        password: 'correct-horse-battery',
+      }),
+    });
+    expect(signIn.status).toBe(200);
+    const session = signIn.headers.get('set-auth-token')!;
     const auth = { authorization: `Bearer ${session}` };
     const created = await request('/api/tasks', {
       method: 'POST',
