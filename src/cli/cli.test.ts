@@ -75,6 +75,14 @@ describe.concurrent('todo without a database', { timeout: 90_000 }, () => {
     expectOneLineFailure(await todo(['frobnicate']), /unknown command "frobnicate"/);
   });
 
+  it('refuses the names of Object.prototype members as unknown commands', async () => {
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+    const runs = await Promise.all(names.map((name) => todo([name])));
+    runs.forEach((run, i) => {
+      expectOneLineFailure(run, new RegExp(`unknown command "${names[i]}"`));
+    });
+  });
+
   it('names an invalid DATABASE_URL without echoing its password', async () => {
     for (const url of ['mysql://u:pw-secret@localhost/x', 'postgres://u:pw-secret@[nope/x']) {
       const run = await todo(['db', 'status'], { DATABASE_URL: url });

@@ -31,10 +31,12 @@ interface Command {
   ): Promise<number>;
 }
 
-const commands: Record<string, Command> = {};
+// A Map, not an object: the name comes from the command line, and "constructor" or
+// "__proto__" must be unknown commands rather than Object.prototype's members.
+const commands = new Map<string, Command>();
 
 export function defineCommand(name: string, command: Command): void {
-  commands[name] = command;
+  commands.set(name, command);
 }
 
 const help = () =>
@@ -42,7 +44,7 @@ const help = () =>
     'Usage: todo <command> [options]',
     '',
     'Commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`),
+    ...[...commands].map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`),
     '',
     'Run `todo <command> --help` for the options of a command.',
     'Configuration comes from the environment and ./.env (see .env.example).',
@@ -61,7 +63,7 @@ export async function runCli(
     out(help());
     return name ? 0 : 1;
   }
-  const command = commands[name];
+  const command = commands.get(name);
   if (!command) throw new CliError(`unknown command "${name}"; run todo --help`);
   const rest = argv.slice(name.split(' ').length);
   let parsed: ReturnType<typeof parseArgs>;

@@ -166,13 +166,13 @@ export class TaskRepository {
 }
 
 /** The body field each CHECK constraint guards, so a refusal names a field, not a constraint. */
-const constraintFields: Record<string, string> = {
-  tasks_title_check: 'title',
-  tasks_description_check: 'description',
-  tasks_status_check: 'status',
-  tasks_priority_check: 'priority',
-  tasks_tags_check: 'tags',
-};
+const constraintFields = new Map([
+  ['tasks_title_check', 'title'],
+  ['tasks_description_check', 'description'],
+  ['tasks_status_check', 'status'],
+  ['tasks_priority_check', 'priority'],
+  ['tasks_tags_check', 'tags'],
+]);
 
 /** Database refusals that are the client's doing become application errors. */
 function translate(error: unknown): unknown {
@@ -191,7 +191,7 @@ function translate(error: unknown): unknown {
       return new AppError('validation_failed', 'The task breaks a rule of the database.', {
         errors: [
           {
-            path: constraintFields[pgError.constraint ?? ''] ?? '',
+            path: constraintFields.get(pgError.constraint ?? '') ?? '',
             message: 'breaks a rule of the database',
           },
         ],
