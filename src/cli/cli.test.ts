@@ -152,7 +152,9 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
   it('resets only when confirmed with --yes when there is no terminal to ask', async () => {
     await new Migrator(database.db).migrate();
     await database.db.exec('TRUNCATE users CASCADE');
-    expect((await todo(['db', 'seed', '--users', '2', '--tasks', '1'], env)).code).toBe(0);
+    expect((await todo(['db', 'seed', '--users', '2', '--tasks', '1', '--force'], env)).code).toBe(
+      0,
+    );
     expectOneLineFailure(await todo(['db', 'reset'], env), /not confirmed/);
     expect(await count('users')).toBe(2);
     const reset = await todo(['db', 'reset', '--yes'], env);
@@ -161,10 +163,20 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
     expect(countStates((await todo(['db', 'status'], env)).stdout, 'applied')).toBe(4);
   });
 
+  it('refuses to seed a server database without --force, in one line', async () => {
+    await new Migrator(database.db).migrate();
+    await database.db.exec('TRUNCATE users CASCADE');
+    const refused = await todo(['db', 'seed', '--users', '2', '--tasks', '1'], env);
+    expectOneLineFailure(refused, /refusing to seed the server database "todo_test_\w+".*--force/);
+    expect(await count('users')).toBe(0);
+    const help = await todo(['db', 'seed', '--help']);
+    expect(help.stdout).toContain('--force');
+  });
+
   it('seeds users who can sign in, their tasks, and refuses to seed the same emails twice', async () => {
     await new Migrator(database.db).migrate();
     await database.db.exec('TRUNCATE users CASCADE');
-    const seed = await todo(['db', 'seed', '--users', '20', '--tasks', '5'], env);
+    const seed = await todo(['db', 'seed', '--users', '20', '--tasks', '5', '--force'], env);
     expect(seed.code, seed.stderr).toBe(0);
     expect(seed.stderr).toMatch(/^seeded 20 users × 5 tasks in [\d.]+ s\n$/);
     expect(await count('users')).toBe(20);
@@ -173,11 +185,11 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
       20,
     );
     expectOneLineFailure(
-      await todo(['db', 'seed', '--users', '3', '--tasks', '1'], env),
+      await todo(['db', 'seed', '--users', '3', '--tasks', '1', '--force'], env),
       /user1@example\.test already exists/,
     );
     const prefixed = await todo(
-      ['db', 'seed', '--users', '3', '--tasks', '1', '--prefix', 'b-'],
+      ['db', 'seed', '--users', '3', '--tasks', '1', '--prefix', 'b-', '--force'],
       env,
     );
     expect(prefixed.code, prefixed.stderr).toBe(0);
