@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -252,14 +252,24 @@ describe('todo db backup and db restore on the embedded database', { timeout: 18
     // An old backup: two of the four migrations.
     expect((await todo(['db', 'migrate', '--to', '2'], source)).code).toBe(0);
     expect((await todo(['db', 'seed', '--users', '3', '--tasks', '4'], source)).code).toBe(0);
-    const backup = await todo(['db', 'backup', backupFile], source);
+    // Whatever the umask, a backup (the whole database, sessions included) is owner-only.
+    const umask = process.umask(0o000);
+    let backup: Run;
+    try {
+      backup = await todo(['db', 'backup', backupFile], source);
+    } finally {
+      process.umask(umask);
+    }
     expect(backup.code, backup.stderr).toBe(0);
     expect(existsSync(backupFile)).toBe(true);
+    expect(statSync(backupFile).mode & 0o777).toBe(0o600);
 
     const restore = await todo(['db', 'restore', backupFile], { DATA_DIR: dataDir('restored') });
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.stderr).toContain('2 migration(s) applied');
     expect(readdirSync(dataDir('restored'))).not.toContain('todo.lock');
+    expect(statSync(dataDir('restored')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir('restored'), 'PG_VERSION')).mode & 0o777).toBe(0o600);
     expect(await countIn(dataDir('restored'))).toEqual({ users: 3, tasks: 12, version: 4 });
   });
 
