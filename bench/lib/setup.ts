@@ -203,6 +203,8 @@ async function createAppRole(adminUrl: string): Promise<void> {
     `GRANT USAGE ON SCHEMA public TO ${APP_ROLE}`,
     `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${APP_ROLE}`,
     `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE}`,
+    // Not executable by PUBLIC (migrations/0007).
+    `GRANT EXECUTE ON FUNCTION task_create(text, text, text, text, smallint, text[], timestamptz, text, text, integer) TO ${APP_ROLE}`,
   ]);
 }
 

@@ -17,6 +17,8 @@ export interface CliContext {
   open(options?: { direct?: boolean }): Promise<Database>;
   out(line: string): void;
   err(line: string): void;
+  /** Writes text to stdout as it is (no newline added), waiting while stdout is full. */
+  write(text: string): Promise<void>;
 }
 
 interface Command {
@@ -52,10 +54,11 @@ const help = () =>
 
 export async function runCli(
   argv: string[],
-  io: Partial<Pick<CliContext, 'out' | 'err'>> = {},
+  io: Partial<Pick<CliContext, 'out' | 'err' | 'write'>> = {},
 ): Promise<number> {
   const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = io.err ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = io.write ?? writeToStdout;
   await import('./register.js');
   // "db migrate" and friends are two words.
   const name = argv[0] === 'db' && argv[1] && !argv[1].startsWith('-') ? `db ${argv[1]}` : argv[0];
@@ -99,6 +102,7 @@ export async function runCli(
     logger,
     out,
     err,
+    write,
     async open(options = {}) {
       const db = await openDatabase(config, {
         logger,
@@ -122,6 +126,13 @@ export async function runCli(
   } finally {
     if (name !== 'serve') await Promise.all(opened.map((db) => db.close().catch(() => {})));
   }
+}
+
+/** process.stdout.write, resolved once the text is handed over: a big output stays bounded. */
+function writeToStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 /** Parses a whole number option, or throws a one-line reason. */

@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     });
   });
 
-  const tasks = new TaskRepository(db);
+  const tasks = new TaskRepository(db, { maxTasksPerUser: config.MAX_TASKS_PER_USER });
   const accounts = new AccountRepository(db);
   const authenticated = requireUser(auth, deps.jwt, db);
   const writeLimit = config.API_WRITE_LIMIT_PER_MINUTE

@@ -7,6 +7,7 @@ import {
   createPostgresCluster,
   type PostgresCluster,
 } from '../../test/support/postgres-cluster.js';
+import { TASK_CREATE } from '../../test/support/test-database.js';
 import { type Config, loadConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Migrator } from '../db/migrator.js';
@@ -177,6 +178,7 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
         GRANT USAGE ON SCHEMA public TO ${APP_ROLE};
         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${APP_ROLE};
         GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${APP_ROLE};
+        GRANT EXECUTE ON FUNCTION ${TASK_CREATE} TO ${APP_ROLE};
       `);
     } finally {
       await admin.close();

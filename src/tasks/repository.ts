@@ -1,5 +1,5 @@
 import type { Queryable, Row } from '../db/database.js';
-import { AppError, IdempotencyKeyReused, VersionMismatch } from '../errors.js';
+import { AppError, IdempotencyKeyReused, TaskLimitReached, VersionMismatch } from '../errors.js';
 import { buildListSql, type ListQuery, type Position } from './list-query.js';
 import {
   type Priority,
@@ -42,13 +42,21 @@ export interface TaskPage {
   next?: Position;
 }
 
+export interface TaskRepositoryOptions {
+  /** Tasks one user may store (MAX_TASKS_PER_USER); unset: no cap (tests, the CLI). */
+  maxTasksPerUser?: number;
+}
+
 export class TaskRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly options: TaskRepositoryOptions = {},
+  ) {}
 
   async create(userId: string, fields: TaskFields, idempotency?: Idempotency): Promise<Task> {
     const rows = await this.call(
       'task_create',
-      'SELECT * FROM task_create($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      'SELECT * FROM task_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
       [
         userId,
         fields.title,
@@ -59,6 +67,7 @@ export class TaskRepository {
         fields.dueDate,
         idempotency?.key ?? null,
         idempotency?.fingerprint ?? null,
+        this.options.maxTasksPerUser ?? null,
       ],
     );
     return toTask(rows[0]!);
@@ -156,6 +165,36 @@ export class TaskRepository {
     return rows.map(toTask);
   }
 
+  /**
+   * Every task of the user, oldest first, in batches of at most `size`: each batch is one
+   * keyset query after the last row of the one before, so memory stays bounded however many
+   * tasks there are (the account export). Times are stored to the millisecond, so the JSON
+   * time of a row names its position exactly.
+   */
+  async *batches(userId: string, size: number): AsyncGenerator<Task[]> {
+    let after: Task | undefined;
+    for (;;) {
+      const rows = after
+        ? await this.call('task_batch_after', 'SELECT * FROM task_query($1, $2, $3)', [
+            userId,
+            `SELECT * FROM tasks WHERE user_id = $1[1]
+                AND (created_at, id) > ($1[2]::timestamptz, $1[3]::bigint)
+              ORDER BY created_at, id LIMIT $1[4]::int`,
+            [userId, after.createdAt.toISOString(), String(after.id), String(size)],
+          ])
+        : await this.call('task_batch_first', 'SELECT * FROM task_query($1, $2, $3)', [
+            userId,
+            'SELECT * FROM tasks WHERE user_id = $1[1] ORDER BY created_at, id LIMIT $1[2]::int',
+            [userId, String(size)],
+          ]);
+      if (rows.length === 0) return;
+      const batch = rows.map(toTask);
+      yield batch;
+      if (rows.length < size) return;
+      after = batch.at(-1);
+    }
+  }
+
   private async call(name: string, text: string, params: unknown[]): Promise<TaskRow[]> {
     try {
       return await this.db.query<TaskRow>(text, params, { name });
@@ -182,6 +221,8 @@ function translate(error: unknown): unknown {
       return VersionMismatch();
     case 'TDK01':
       return IdempotencyKeyReused();
+    case 'TDL01':
+      return TaskLimitReached();
     case '23503': // tasks_user_id_fkey: the user was deleted after the token was issued
       return new AppError('unauthorized', 'The signed-in user no longer exists.');
     case '23514': // a CHECK constraint: the API validates first, so this is a backstop

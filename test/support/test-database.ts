@@ -74,6 +74,10 @@ export async function createTestDatabase(
 }
 
 /** A login role that is not a superuser, so RLS applies to it; granted the app's tables. */
+/** Not executable by PUBLIC (migrations/0007): the app's role is granted it. */
+export const TASK_CREATE =
+  'task_create(text, text, text, text, smallint, text[], timestamptz, text, text, integer)';
+
 export async function createAppRole(
   database: TestDatabase,
 ): Promise<{ role: string; url: string }> {
@@ -83,6 +87,7 @@ export async function createAppRole(
     GRANT USAGE ON SCHEMA public TO ${role};
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role};
     GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${role};
+    GRANT EXECUTE ON FUNCTION ${TASK_CREATE} TO ${role};
   `);
   return { role, url: urlFor(database.name, role) };
 }
