@@ -1,5 +1,5 @@
 -- Back to the state of migration 0004: functions executable by PUBLIC with no pinned
--- search_path, no grants to todo_runtime, task_query in place of task_list and task_all.
+-- search_path, no grants to todo_runtime, task_query in place of task_list and task_export_batch.
 -- The role todo_runtime stays: it belongs to the cluster, and other databases may use it.
 
 ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE USAGE, SELECT ON SEQUENCES FROM todo_runtime;
@@ -15,7 +15,7 @@ REVOKE SELECT, INSERT, UPDATE, DELETE ON
 FROM todo_runtime;
 REVOKE USAGE ON SCHEMA public FROM todo_runtime;
 
-DROP FUNCTION task_all(text);
+DROP FUNCTION task_export_batch(text, timestamptz, bigint, integer);
 DROP FUNCTION task_list(text, text, boolean, integer, boolean, text, smallint, text[], text,
   timestamptz, timestamptz, bigint, timestamptz, smallint, text);
 

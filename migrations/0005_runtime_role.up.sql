@@ -102,14 +102,25 @@ BEGIN
 END
 $$;
 
--- Every task of the user, oldest first (the account export).
-CREATE FUNCTION task_all(p_user_id text) RETURNS SETOF tasks
+-- One batch of the user's tasks, oldest first, after the given row (the account export
+-- reads them batch by batch, so memory stays bounded however many tasks there are). Two
+-- fixed statements, so each keeps its index range scan; no SQL text comes from outside.
+CREATE FUNCTION task_export_batch(
+  p_user_id text, p_after_created_at timestamptz, p_after_id bigint, p_limit integer
+) RETURNS SETOF tasks
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
 AS $$
 BEGIN
   PERFORM set_config('app.user_id', p_user_id, true);
-  RETURN QUERY SELECT * FROM tasks WHERE user_id = p_user_id ORDER BY created_at, id;
+  IF p_after_id IS NULL THEN
+    RETURN QUERY SELECT * FROM tasks WHERE user_id = p_user_id
+      ORDER BY created_at, id LIMIT p_limit;
+  ELSE
+    RETURN QUERY SELECT * FROM tasks WHERE user_id = p_user_id
+      AND (created_at, id) > (p_after_created_at, p_after_id)
+      ORDER BY created_at, id LIMIT p_limit;
+  END IF;
 END
 $$;
 
@@ -140,7 +151,7 @@ REVOKE EXECUTE ON FUNCTION
   task_toggle(text, bigint, integer), task_delete(text, bigint, integer), task_counts(text),
   task_list(text, text, boolean, integer, boolean, text, smallint, text[], text, timestamptz,
     timestamptz, bigint, timestamptz, smallint, text),
-  task_all(text)
+  task_export_batch(text, timestamptz, bigint, integer)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
   task_tags_are_valid(text[]), tasks_before_insert(), tasks_before_update(),
@@ -152,7 +163,7 @@ GRANT EXECUTE ON FUNCTION
   task_toggle(text, bigint, integer), task_delete(text, bigint, integer), task_counts(text),
   task_list(text, text, boolean, integer, boolean, text, smallint, text[], text, timestamptz,
     timestamptz, bigint, timestamptz, smallint, text),
-  task_all(text)
+  task_export_batch(text, timestamptz, bigint, integer)
 TO todo_runtime;
 
 -- Rows, not tables: read and write, never TRUNCATE, REFERENCES or TRIGGER. Better Auth's

@@ -72,6 +72,13 @@ export const configSchema = z
     AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
     AUTH_RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
     AUTH_RATE_LIMIT_MAX: int(30, 1),
+    // Writes per user per minute on the API, counted in this process; "off" for benchmarks.
+    API_WRITE_LIMIT_PER_MINUTE: z
+      .union([z.literal('off'), z.coerce.number().int().min(1)])
+      .default(600)
+      .transform((v) => (v === 'off' ? undefined : v)),
+    // Tasks one user may store.
+    MAX_TASKS_PER_USER: int(100_000, 1, 2_147_483_647),
     TRUST_PROXY: bool(false),
     CORS_ORIGINS: list,
     METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16).optional()),

@@ -16,6 +16,7 @@ export const errorStatus = {
   unsupported_media_type: 415,
   validation_failed: 422,
   idempotency_key_reused: 422,
+  task_limit_reached: 422,
   rate_limited: 429,
   internal: 500,
   database_unavailable: 503,
@@ -53,6 +54,11 @@ export const IdempotencyKeyReused = () =>
   new AppError(
     'idempotency_key_reused',
     'This Idempotency-Key was already used with a different request.',
+  );
+export const TaskLimitReached = () =>
+  new AppError(
+    'task_limit_reached',
+    'You have as many tasks as one user may keep; delete some first.',
   );
 export const ValidationFailed = (errors: FieldError[]) =>
   new AppError('validation_failed', 'The request body is not valid.', { errors });

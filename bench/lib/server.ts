@@ -36,6 +36,7 @@ export function serverEnv(options: ServeOptions): NodeJS.ProcessEnv {
     BETTER_AUTH_SECRET: BENCH_SECRET,
     JWT_TTL_SECONDS: '3600',
     AUTH_RATE_LIMIT: 'off',
+    API_WRITE_LIMIT_PER_MINUTE: 'off',
     LOG_LEVEL: 'warn',
     MIGRATE_ON_START: 'false',
     DB_POOL_MAX: '16',

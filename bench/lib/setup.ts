@@ -113,7 +113,7 @@ export async function createBenchDatabase(
     started = performance.now();
     await run(
       process.execPath,
-      [entry, 'db', 'seed', '--users', String(USERS), '--tasks', String(TASKS_PER_USER)],
+      [entry, 'db', 'seed', '--users', String(USERS), '--tasks', String(TASKS_PER_USER), '--force'],
       { cwd, env: cliEnv },
     );
     const seedSeconds = (performance.now() - started) / 1000;

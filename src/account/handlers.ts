@@ -2,17 +2,10 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { Unauthorized } from '../errors.js';
 import type { AppEnv } from '../http/context.js';
 import type { TaskRepository } from '../tasks/repository.js';
-import { taskToJson } from '../tasks/task-json.js';
+import { exportJson, userJson } from './export.js';
 import type { Reauthentication } from './reauthentication.js';
-import type { AccountRepository, UserProfile } from './repository.js';
+import type { AccountRepository } from './repository.js';
 import { accountRoutes } from './routes.js';
-
-const userJson = (user: UserProfile) => ({
-  id: user.id,
-  email: user.email,
-  name: user.name,
-  created_at: user.createdAt.toISOString(),
-});
 
 export function registerAccountHandlers(
   app: OpenAPIHono<AppEnv>,
@@ -46,16 +39,24 @@ export function registerAccountHandlers(
   });
 
   app.openapi(accountRoutes.export, async (c) => {
-    const userId = c.get('user').id;
-    const [profile, all] = await Promise.all([profileOf(userId), tasks.all(userId)]);
-    return c.json(
-      {
-        exported_at: new Date().toISOString(),
-        user: userJson(profile),
-        tasks: all.map(taskToJson),
+    const profile = await profileOf(c.get('user').id);
+    const chunks = exportJson(tasks, profile);
+    // The head and the first batch are read before the status is sent, so a database that
+    // is down is still a 503 problem; a failure after that can only cut the stream short.
+    const encoder = new TextEncoder();
+    const ahead = [(await chunks.next()).value ?? '', (await chunks.next()).value ?? ''];
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const next = ahead.shift() ?? (await chunks.next()).value;
+        if (next === undefined) controller.close();
+        else controller.enqueue(encoder.encode(next));
       },
-      200,
-    );
+      async cancel() {
+        await chunks.return(undefined);
+      },
+    });
+    // The contract types this response as JSON (it is): a stream of it has no such type.
+    return c.body(body, 200, { 'Content-Type': 'application/json' }) as never;
   });
 
   app.openapi(accountRoutes.remove, async (c) => {

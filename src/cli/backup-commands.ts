@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../config.js';
 import { lockDataDirectory } from '../db/data-dir-lock.js';
-import { openEmbeddedDatabase } from '../db/embedded-database.js';
+import { holdPrivateUmask, openEmbeddedDatabase, privateDataDir } from '../db/embedded-database.js';
 import { readBackupTarball } from './backup-tarball.js';
 import { CliError, defineCommand, Migrator } from './commands.js';
 
@@ -52,10 +52,12 @@ defineCommand('db backup', {
     } finally {
       await db.close();
     }
-    // Written aside and renamed: a failed backup never leaves a truncated FILE.
+    // Written aside and renamed: a failed backup never leaves a truncated FILE. It holds the
+    // whole database, sessions included: readable by its owner only (0600).
     const partial = `${file}.partial-${process.pid}`;
     try {
-      writeFileSync(partial, bytes);
+      rmSync(partial, { force: true });
+      writeFileSync(partial, bytes, { mode: 0o600, flag: 'wx' });
       renameSync(partial, file);
     } catch (error) {
       rmSync(partial, { force: true });
@@ -128,12 +130,19 @@ defineCommand('db restore', {
 /** Unpacks the tarball into dir (a new directory) and migrates it; returns migrations applied. */
 async function loadBackup(dir: string, tar: Uint8Array): Promise<number> {
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const pglite = new PGlite(dir, {
-    loadDataDir: new Blob([tar], { type: 'application/x-tar' }),
-  });
-  await pglite.waitReady;
-  await pglite.close();
+  // Owner-only from the first file, as in src/db/embedded-database.ts.
+  const releaseUmask = holdPrivateUmask();
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const pglite = new PGlite({
+      ...privateDataDir(dir),
+      loadDataDir: new Blob([tar], { type: 'application/x-tar' }),
+    });
+    await pglite.waitReady;
+    await pglite.close();
+  } finally {
+    releaseUmask();
+  }
   // The lock of the process that made the backup came along with the files.
   rmSync(join(dir, LOCK_FILE), { force: true });
   // An old backup is brought up to the schema of this version.

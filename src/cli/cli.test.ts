@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskKeys } from '../../test/support/api-assertions.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
 import { loadMigrations, Migrator } from '../db/migrator.js';
+import { CliError, runCli } from './commands.js';
 
 // The real `todo` binary in a child process: exit codes, stdout and stderr as a user sees them.
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+// From the migrations directory, so adding a migration does not mean editing this test.
 const MIGRATIONS = loadMigrations();
 const LATEST_MIGRATION = Math.max(...MIGRATIONS.map((m) => m.version));
 
@@ -75,6 +77,15 @@ describe.concurrent('todo without a database', { timeout: 90_000 }, () => {
 
   it('refuses an unknown command in one line', async () => {
     expectOneLineFailure(await todo(['frobnicate']), /unknown command "frobnicate"/);
+  });
+
+  it('refuses the names of Object.prototype members as unknown commands', async () => {
+    // In process (main.ts turns a CliError into one line and exit 1, as above).
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const run = runCli([name], { out: () => {}, err: () => {} });
+      await expect(run).rejects.toBeInstanceOf(CliError);
+      await expect(run).rejects.toThrow(`unknown command "${name}"`);
+    }
   });
 
   it('names an invalid DATABASE_URL without echoing its password', async () => {
@@ -146,7 +157,9 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
   it('resets only when confirmed with --yes when there is no terminal to ask', async () => {
     await new Migrator(database.db).migrate();
     await database.db.exec('TRUNCATE users CASCADE');
-    expect((await todo(['db', 'seed', '--users', '2', '--tasks', '1'], env)).code).toBe(0);
+    expect((await todo(['db', 'seed', '--users', '2', '--tasks', '1', '--force'], env)).code).toBe(
+      0,
+    );
     expectOneLineFailure(await todo(['db', 'reset'], env), /not confirmed/);
     expect(await count('users')).toBe(2);
     const reset = await todo(['db', 'reset', '--yes'], env);
@@ -157,10 +170,20 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
     );
   });
 
+  it('refuses to seed a server database without --force, in one line', async () => {
+    await new Migrator(database.db).migrate();
+    await database.db.exec('TRUNCATE users CASCADE');
+    const refused = await todo(['db', 'seed', '--users', '2', '--tasks', '1'], env);
+    expectOneLineFailure(refused, /refusing to seed the server database "todo_test_\w+".*--force/);
+    expect(await count('users')).toBe(0);
+    const help = await todo(['db', 'seed', '--help']);
+    expect(help.stdout).toContain('--force');
+  });
+
   it('seeds users who can sign in, their tasks, and refuses to seed the same emails twice', async () => {
     await new Migrator(database.db).migrate();
     await database.db.exec('TRUNCATE users CASCADE');
-    const seed = await todo(['db', 'seed', '--users', '20', '--tasks', '5'], env);
+    const seed = await todo(['db', 'seed', '--users', '20', '--tasks', '5', '--force'], env);
     expect(seed.code, seed.stderr).toBe(0);
     expect(seed.stderr).toMatch(/^seeded 20 users × 5 tasks in [\d.]+ s\n$/);
     expect(await count('users')).toBe(20);
@@ -169,11 +192,11 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
       20,
     );
     expectOneLineFailure(
-      await todo(['db', 'seed', '--users', '3', '--tasks', '1'], env),
+      await todo(['db', 'seed', '--users', '3', '--tasks', '1', '--force'], env),
       /user1@example\.test already exists/,
     );
     const prefixed = await todo(
-      ['db', 'seed', '--users', '3', '--tasks', '1', '--prefix', 'b-'],
+      ['db', 'seed', '--users', '3', '--tasks', '1', '--prefix', 'b-', '--force'],
       env,
     );
     expect(prefixed.code, prefixed.stderr).toBe(0);
@@ -236,9 +259,17 @@ describe('todo db backup and db restore on the embedded database', { timeout: 18
     // An old backup: the first two migrations only.
     expect((await todo(['db', 'migrate', '--to', '2'], source)).code).toBe(0);
     expect((await todo(['db', 'seed', '--users', '3', '--tasks', '4'], source)).code).toBe(0);
-    const backup = await todo(['db', 'backup', backupFile], source);
+    // Whatever the umask, a backup (the whole database, sessions included) is owner-only.
+    const umask = process.umask(0o000);
+    let backup: Run;
+    try {
+      backup = await todo(['db', 'backup', backupFile], source);
+    } finally {
+      process.umask(umask);
+    }
     expect(backup.code, backup.stderr).toBe(0);
     expect(existsSync(backupFile)).toBe(true);
+    expect(statSync(backupFile).mode & 0o777).toBe(0o600);
 
     const restore = await todo(['db', 'restore', backupFile], { DATA_DIR: dataDir('restored') });
     expect(restore.code, restore.stderr).toBe(0);
@@ -246,6 +277,8 @@ describe('todo db backup and db restore on the embedded database', { timeout: 18
       `${MIGRATIONS.filter((m) => m.version > 2).length} migration(s) applied`,
     );
     expect(readdirSync(dataDir('restored'))).not.toContain('todo.lock');
+    expect(statSync(dataDir('restored')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir('restored'), 'PG_VERSION')).mode & 0o777).toBe(0o600);
     expect(await countIn(dataDir('restored'))).toEqual({
       users: 3,
       tasks: 12,

@@ -17,6 +17,8 @@ export interface CliContext {
   open(options?: { direct?: boolean }): Promise<Database>;
   out(line: string): void;
   err(line: string): void;
+  /** Writes text to stdout as it is (no newline added), waiting while stdout is full. */
+  write(text: string): Promise<void>;
 }
 
 interface Command {
@@ -31,10 +33,12 @@ interface Command {
   ): Promise<number>;
 }
 
-const commands: Record<string, Command> = {};
+// A Map, not an object: the name comes from the command line, and "constructor" or
+// "__proto__" must be unknown commands rather than Object.prototype's members.
+const commands = new Map<string, Command>();
 
 export function defineCommand(name: string, command: Command): void {
-  commands[name] = command;
+  commands.set(name, command);
 }
 
 const help = () =>
@@ -42,7 +46,7 @@ const help = () =>
     'Usage: todo <command> [options]',
     '',
     'Commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`),
+    ...[...commands].map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`),
     '',
     'Run `todo <command> --help` for the options of a command.',
     'Configuration comes from the environment and ./.env (see .env.example).',
@@ -50,10 +54,11 @@ const help = () =>
 
 export async function runCli(
   argv: string[],
-  io: Partial<Pick<CliContext, 'out' | 'err'>> = {},
+  io: Partial<Pick<CliContext, 'out' | 'err' | 'write'>> = {},
 ): Promise<number> {
   const out = io.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const err = io.err ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = io.write ?? writeToStdout;
   await import('./register.js');
   // "db migrate" and friends are two words.
   const name = argv[0] === 'db' && argv[1] && !argv[1].startsWith('-') ? `db ${argv[1]}` : argv[0];
@@ -61,7 +66,7 @@ export async function runCli(
     out(help());
     return name ? 0 : 1;
   }
-  const command = commands[name];
+  const command = commands.get(name);
   if (!command) throw new CliError(`unknown command "${name}"; run todo --help`);
   const rest = argv.slice(name.split(' ').length);
   let parsed: ReturnType<typeof parseArgs>;
@@ -100,6 +105,7 @@ export async function runCli(
     logger,
     out,
     err,
+    write,
     async open(options = {}) {
       const db = await openDatabase(config, {
         logger,
@@ -123,6 +129,13 @@ export async function runCli(
   } finally {
     if (name !== 'serve') await Promise.all(opened.map((db) => db.close().catch(() => {})));
   }
+}
+
+/** process.stdout.write, resolved once the text is handed over: a big output stays bounded. */
+function writeToStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+  });
 }
 
 /** Parses a whole number option, or throws a one-line reason. */

@@ -1,15 +1,14 @@
+import { exportJson } from '../account/export.js';
+import { AccountRepository } from '../account/repository.js';
 import type { Row } from '../db/database.js';
 import { TaskRepository } from '../tasks/repository.js';
-import { taskToJson } from '../tasks/task-json.js';
 import { CliError, defineCommand } from './commands.js';
 
-// todo export --user EMAIL: the document GET /api/me/export returns, for an operator.
+// todo export --user EMAIL: the document GET /api/me/export returns, for an operator, from
+// the same code (src/account/export.ts), streamed to stdout, indented.
 
-interface UserRow extends Row {
+interface UserIdRow extends Row {
   id: string;
-  email: string;
-  name: string;
-  created_at: Date;
 }
 
 defineCommand('export', {
@@ -23,23 +22,16 @@ defineCommand('export', {
     }
     const db = await ctx.open();
     // Emails are unique whatever their case (users_email_lower_key).
-    const [user] = await db.query<UserRow>(
-      'SELECT id, email, name, created_at FROM users WHERE lower(email) = lower($1)',
+    const [user] = await db.query<UserIdRow>(
+      'SELECT id FROM users WHERE lower(email) = lower($1)',
       [email.trim()],
     );
-    if (!user) throw new CliError(`no user with email ${email.trim()}`);
-    const tasks = await new TaskRepository(db).all(user.id);
-    const document = {
-      exported_at: new Date().toISOString(),
-      user: {
-        id: user.id,
-        email: user.email,
-        name: user.name,
-        created_at: user.created_at.toISOString(),
-      },
-      tasks: tasks.map(taskToJson),
-    };
-    ctx.out(JSON.stringify(document, null, 2));
+    const profile = user && (await new AccountRepository(db).profile(user.id));
+    if (!profile) throw new CliError(`no user with email ${email.trim()}`);
+    for await (const chunk of exportJson(new TaskRepository(db), profile, { space: 2 })) {
+      await ctx.write(chunk);
+    }
+    await ctx.write('\n');
     return 0;
   },
 });

@@ -92,15 +92,29 @@ function parsePrefix(value: string | boolean | undefined): string {
   return value;
 }
 
+/** The database name in a server URL, for saying which database seeding would write to. */
+function databaseName(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1)) || '(default)';
+  } catch {
+    return '(unknown)';
+  }
+}
+
 defineCommand('db seed', {
   summary: 'create N users (user1@example.test …) with M tasks each, for demos and load tests',
-  usage: `db seed --users N --tasks M [--password P] [--prefix P]
+  usage: `db seed --users N --tasks M [--password P] [--prefix P] [--force]
+
+  Seeds the embedded database (DATA_DIR). A PostgreSQL server (DATABASE_URL) may hold real
+  users, so seeding it needs --force.
 
   --users N      users to create (user1@example.test … userN@example.test)
   --tasks M      tasks per user (0 for none)
   --password P   the password of every seeded user (default ${DEFAULT_PASSWORD})
-  --prefix P     put P before the emails (P + user1@example.test) to seed beside earlier users`,
+  --prefix P     put P before the emails (P + user1@example.test) to seed beside earlier users
+  --force        seed the server database in DATABASE_URL too`,
   options: {
+    force: { type: 'boolean' },
     users: { type: 'string' },
     tasks: { type: 'string' },
     password: { type: 'string' },
@@ -116,6 +130,14 @@ defineCommand('db seed', {
     const password = typeof values.password === 'string' ? values.password : DEFAULT_PASSWORD;
     if (password.length < PASSWORD_MIN) {
       throw new CliError(`--password needs at least ${PASSWORD_MIN} characters`);
+    }
+
+    // Demo users with a known password do not belong in a real database: only the embedded
+    // one is seeded without asking.
+    if (ctx.config.DATABASE_URL && !values.force) {
+      throw new CliError(
+        `refusing to seed the server database "${databaseName(ctx.config.DATABASE_URL)}" (DATABASE_URL): demo users share a known password; pass --force if it is a development or test database`,
+      );
     }
 
     const started = performance.now();

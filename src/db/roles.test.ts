@@ -257,10 +257,10 @@ describe('the product functions', () => {
     expect(functions.map((f) => f.signature.replace(/\(.*/, ''))).toEqual(
       expect.arrayContaining([
         'idempotency_keys_purge',
-        'task_all',
         'task_counts',
         'task_create',
         'task_delete',
+        'task_export_batch',
         'task_get',
         'task_list',
         'task_refuse_stale_version',
@@ -283,7 +283,7 @@ describe('the product functions', () => {
       for (const sql of [
         "SELECT * FROM task_get('someone', 1)",
         "SELECT * FROM task_list('someone', 'created_at', true, 21, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
-        "SELECT * FROM task_all('someone')",
+        "SELECT * FROM task_export_batch('someone', NULL, NULL, 10)",
         "SELECT * FROM task_counts('someone')",
         'SELECT idempotency_keys_purge()',
         "SELECT task_tags_are_valid('{x}')",

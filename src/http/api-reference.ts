@@ -7,10 +7,12 @@ import type { AppEnv } from './context.js';
 // The interactive API reference at /docs: Swagger UI served from our own node_modules, so it
 // works without reaching a CDN.
 
-const assets: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
-};
+// A Map, not an object: the name comes from the path, and /docs/constructor or
+// /docs/__proto__ must be 404s rather than Object.prototype's members.
+const assets = new Map([
+  ['swagger-ui.css', 'text/css; charset=utf-8'],
+  ['swagger-ui-bundle.js', 'text/javascript; charset=utf-8'],
+]);
 
 const page = `<!doctype html>
 <html lang="en">
@@ -34,7 +36,7 @@ export function registerApiReference(app: Hono<AppEnv>): void {
   app.get('/docs', (c) => c.html(page));
   app.get('/docs/:asset', async (c) => {
     const name = c.req.param('asset');
-    const type = assets[name];
+    const type = assets.get(name);
     if (!type) return c.notFound();
     return c.body(await readFile(join(directory, name)), 200, {
       'Content-Type': type,

@@ -22,7 +22,15 @@ import { TaskRepository } from '../tasks/repository.js';
 import { taskBases } from '../tasks/routes.js';
 import { registerApiReference } from './api-reference.js';
 import type { AppEnv } from './context.js';
-import { accessLog, bodySizeGuard, jsonBodyGuard, requestId } from './middleware.js';
+import {
+  accessLog,
+  apiResponseHeaders,
+  bodySizeGuard,
+  jsonBodyGuard,
+  requestId,
+  WriteRateLimiter,
+  writeRateLimit,
+} from './middleware.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { fieldErrors, problemResponse, RETRY_AFTER_SECONDS, toAppError } from './problem.js';
 import { findWebDist, registerWebApp } from './web-app.js';
@@ -66,6 +74,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     problemResponse(c, new AppError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
   );
 
+  app.use('/api/*', apiResponseHeaders);
   // CORS headers, credentials included, only for the origins in CORS_ORIGINS.
   const corsForAllowedOrigins = cors({
     origin: (origin) => origin,
@@ -153,12 +162,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     });
   });
 
-  const tasks = new TaskRepository(db);
+  const tasks = new TaskRepository(db, { maxTasksPerUser: config.MAX_TASKS_PER_USER });
   const accounts = new AccountRepository(db);
   const authenticated = requireUser(auth, deps.jwt, { logger, trustProxy: config.TRUST_PROXY });
+  const writeLimit = config.API_WRITE_LIMIT_PER_MINUTE
+    ? writeRateLimit(new WriteRateLimiter(config.API_WRITE_LIMIT_PER_MINUTE))
+    : undefined;
   // Hono's "/x/*" also matches "/x": one registration per family, so nothing runs twice.
   for (const path of ['/api/tasks/*', '/api/me/*', '/api/:user_id/tasks/*']) {
     app.use(path, authenticated, jsonBodyGuard);
+    if (writeLimit) app.use(path, writeLimit);
   }
   // The original front end's paths name the user: only the caller's own id is allowed.
   app.use('/api/:user_id/tasks/*', async (c, next) => {

@@ -88,3 +88,83 @@ export const bodySizeGuard: MiddlewareHandler<AppEnv> = (c, next) => {
     c.req.header('transfer-encoding') !== undefined || (method !== 'GET' && method !== 'HEAD');
   return undeclared ? chunkedBodyLimit(c, next) : next();
 };
+
+/**
+ * Every /api answer, errors and Better Auth's included, is private to its caller and typed by
+ * its Content-Type: no cache (shared or browser) may keep it, and no browser may sniff it.
+ */
+export const apiResponseHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  c.res.headers.set('Cache-Control', 'no-store');
+  c.res.headers.set('X-Content-Type-Options', 'nosniff');
+};
+
+const WINDOW_MS = 60_000;
+
+/**
+ * Counts each user's writes in fixed one-minute windows, in this process's memory: no
+ * database round trip on the hot path (docs/decisions/0005). With N processes a user may make
+ * N times the limit.
+ */
+export class WriteRateLimiter {
+  readonly #windows = new Map<string, { start: number; count: number }>();
+  #lastSweep: number;
+
+  constructor(
+    readonly limitPerMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#lastSweep = now();
+  }
+
+  /** Counts one write; when over the limit, the seconds until the user's window ends. */
+  take(userId: string): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+    const now = this.now();
+    this.#sweep(now);
+    let window = this.#windows.get(userId);
+    if (!window || now - window.start >= WINDOW_MS) {
+      window = { start: now, count: 0 };
+      this.#windows.set(userId, window);
+    }
+    if (window.count >= this.limitPerMinute) {
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil((window.start + WINDOW_MS - now) / 1000)),
+      };
+    }
+    window.count++;
+    return { allowed: true };
+  }
+
+  /** Users being counted (for tests: ended windows are forgotten). */
+  get size(): number {
+    return this.#windows.size;
+  }
+
+  // Ended windows are dropped once a minute, so memory follows the users active lately.
+  #sweep(now: number): void {
+    if (now - this.#lastSweep < WINDOW_MS) return;
+    this.#lastSweep = now;
+    for (const [userId, window] of this.#windows) {
+      if (now - window.start >= WINDOW_MS) this.#windows.delete(userId);
+    }
+  }
+}
+
+const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** 429 with Retry-After once a user has made limiter.limitPerMinute writes this minute. */
+export function writeRateLimit(limiter: WriteRateLimiter): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!writeMethods.has(c.req.method)) return next();
+    const verdict = limiter.take(c.get('user').id);
+    if (!verdict.allowed) {
+      throw new AppError(
+        'rate_limited',
+        `Too many changes: at most ${limiter.limitPerMinute} per minute.`,
+        { retryAfterSeconds: verdict.retryAfterSeconds },
+      );
+    }
+    return next();
+  };
+}

@@ -10,7 +10,7 @@ const descriptions: Record<number, string> = {
   412: 'If-Match does not match the current version',
   413: 'Body over 64 KiB',
   415: 'Body is not application/json',
-  422: 'Body fails validation, or Idempotency-Key reused with another body',
+  422: 'Body fails validation, Idempotency-Key reused with another body, or task limit reached',
   429: 'Rate limited',
   500: 'A bug, logged with its request id',
   503: 'Database unavailable; retry after Retry-After seconds',

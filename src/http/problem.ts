@@ -24,6 +24,7 @@ const titles: Record<ErrorCode, string> = {
   unsupported_media_type: 'Unsupported media type',
   validation_failed: 'Validation failed',
   idempotency_key_reused: 'Idempotency key reused',
+  task_limit_reached: 'Task limit reached',
   rate_limited: 'Too many requests',
   internal: 'Internal server error',
   database_unavailable: 'Service unavailable',

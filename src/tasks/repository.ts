@@ -1,5 +1,5 @@
 import type { Queryable, Row } from '../db/database.js';
-import { AppError, IdempotencyKeyReused, VersionMismatch } from '../errors.js';
+import { AppError, IdempotencyKeyReused, TaskLimitReached, VersionMismatch } from '../errors.js';
 import { type ListQuery, listArguments, listStatement, type Position } from './list-query.js';
 import {
   type Priority,
@@ -43,13 +43,21 @@ export interface TaskPage {
   next?: Position;
 }
 
+export interface TaskRepositoryOptions {
+  /** Tasks one user may store (MAX_TASKS_PER_USER); unset: no cap (tests, the CLI). */
+  maxTasksPerUser?: number;
+}
+
 export class TaskRepository {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly options: TaskRepositoryOptions = {},
+  ) {}
 
   async create(userId: string, fields: TaskFields, idempotency?: Idempotency): Promise<Task> {
     const rows = await this.call(
       'task_create',
-      'SELECT * FROM task_create($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      'SELECT * FROM task_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
       [
         userId,
         fields.title,
@@ -60,6 +68,7 @@ export class TaskRepository {
         fields.dueDate,
         idempotency?.key ?? null,
         idempotency?.fingerprint ?? null,
+        this.options.maxTasksPerUser ?? null,
       ],
     );
     return toTask(rows[0]!);
@@ -142,10 +151,33 @@ export class TaskRepository {
     };
   }
 
-  /** Every task of the user, oldest first (for the account export). */
+  /** Every task of the user, oldest first. */
   async all(userId: string): Promise<Task[]> {
-    const rows = await this.call('task_all', 'SELECT * FROM task_all($1)', [userId]);
-    return rows.map(toTask);
+    const tasks: Task[] = [];
+    for await (const batch of this.batches(userId, 1000)) tasks.push(...batch);
+    return tasks;
+  }
+
+  /**
+   * Every task of the user, oldest first, in batches of at most `size`: each batch is one
+   * keyset query after the last row of the one before, so memory stays bounded however many
+   * tasks there are (the account export). Times are stored to the millisecond, so a row's
+   * JavaScript time names its position exactly.
+   */
+  async *batches(userId: string, size: number): AsyncGenerator<Task[]> {
+    let after: Task | undefined;
+    for (;;) {
+      const rows = await this.call(
+        'task_export_batch',
+        'SELECT * FROM task_export_batch($1, $2, $3, $4)',
+        [userId, after?.createdAt ?? null, after ? String(after.id) : null, size],
+      );
+      if (rows.length === 0) return;
+      const batch = rows.map(toTask);
+      yield batch;
+      if (rows.length < size) return;
+      after = batch.at(-1);
+    }
   }
 
   private async call(name: string, text: string, params: unknown[]): Promise<TaskRow[]> {
@@ -158,13 +190,13 @@ export class TaskRepository {
 }
 
 /** The body field each CHECK constraint guards, so a refusal names a field, not a constraint. */
-const constraintFields: Record<string, string> = {
-  tasks_title_check: 'title',
-  tasks_description_check: 'description',
-  tasks_status_check: 'status',
-  tasks_priority_check: 'priority',
-  tasks_tags_check: 'tags',
-};
+const constraintFields = new Map([
+  ['tasks_title_check', 'title'],
+  ['tasks_description_check', 'description'],
+  ['tasks_status_check', 'status'],
+  ['tasks_priority_check', 'priority'],
+  ['tasks_tags_check', 'tags'],
+]);
 
 /** Database refusals that are the client's doing become application errors. */
 function translate(error: unknown): unknown {
@@ -174,6 +206,8 @@ function translate(error: unknown): unknown {
       return VersionMismatch();
     case 'TDK01':
       return IdempotencyKeyReused();
+    case 'TDL01':
+      return TaskLimitReached();
     case '23503': // tasks_user_id_fkey: the user was deleted after the token was issued
       return new AppError('unauthorized', 'The signed-in user no longer exists.');
     case '23514': // a CHECK constraint: the API validates first, so this is a backstop
@@ -183,7 +217,7 @@ function translate(error: unknown): unknown {
       return new AppError('validation_failed', 'The task breaks a rule of the database.', {
         errors: [
           {
-            path: constraintFields[pgError.constraint ?? ''] ?? '',
+            path: constraintFields.get(pgError.constraint ?? '') ?? '',
             message: 'breaks a rule of the database',
           },
         ],

@@ -69,6 +69,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     BETTER_AUTH_URL: BASE_URL,
     BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
     AUTH_RATE_LIMIT: 'off',
+    // Suites that write a lot (fuzzing, races) would hit it; its own tests turn it on.
+    API_WRITE_LIMIT_PER_MINUTE: 'off',
     LOG_LEVEL: 'silent',
     ...options.env,
   });

@@ -31,7 +31,18 @@ export function useLocation(): { pathname: string; search: URLSearchParams; href
   return { pathname: url.pathname, search: url.searchParams, href };
 }
 
-/** A `next` parameter is only followed to a path of this app, never to another site. */
-export function safeNext(next: string | null): string {
-  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+/**
+ * A `next` parameter is only followed to a page of this app, never to another site: it must
+ * resolve, the way the browser would resolve it, to this origin. A string check is not enough
+ * (the URL parser drops tabs and newlines, so "/\t/evil.example" is "//evil.example").
+ */
+export function safeNext(next: string | null, origin: string = window.location.origin): string {
+  if (!next) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return '/';
+  }
+  return url.origin === origin ? `${url.pathname}${url.search}${url.hash}` : '/';
 }

@@ -1,0 +1,57 @@
+import type { TaskRepository } from '../tasks/repository.js';
+import { taskToJson } from '../tasks/task-json.js';
+import type { UserProfile } from './repository.js';
+
+// The account export ({exported_at, user, tasks: [...]}) for GET /api/me/export and
+// `todo export`, written as it is read: tasks come in keyset batches and leave as JSON text
+// batch by batch, so a user with 100 000 tasks costs one batch of memory, not the whole
+// document. The text is byte for byte what JSON.stringify(document, null, space) would give.
+
+export const EXPORT_BATCH_SIZE = 1000;
+
+export const userJson = (user: UserProfile) => ({
+  id: user.id,
+  email: user.email,
+  name: user.name,
+  created_at: user.createdAt.toISOString(),
+});
+
+export interface ExportOptions {
+  /** Indentation, as JSON.stringify's third argument: 0 for compact (the API), 2 (the CLI). */
+  space?: number;
+  batchSize?: number;
+  exportedAt?: Date;
+}
+
+/** The export document as chunks of JSON text. */
+export async function* exportJson(
+  tasks: TaskRepository,
+  profile: UserProfile,
+  options: ExportOptions = {},
+): AsyncGenerator<string> {
+  const space = options.space ?? 0;
+  const shell = JSON.stringify(
+    {
+      exported_at: (options.exportedAt ?? new Date()).toISOString(),
+      user: userJson(profile),
+      tasks: [],
+    },
+    null,
+    space,
+  );
+  // "tasks" is the last key, so the document's last "[]" is its array: the tasks go between.
+  const open = shell.lastIndexOf('[]') + 1;
+  yield shell.slice(0, open);
+  const itemIndent = `\n${' '.repeat(space * 2)}`;
+  let first = true;
+  for await (const batch of tasks.batches(profile.id, options.batchSize ?? EXPORT_BATCH_SIZE)) {
+    let text = '';
+    for (const task of batch) {
+      const json = JSON.stringify(taskToJson(task), null, space);
+      text += `${first ? '' : ','}${space ? itemIndent + json.replaceAll('\n', itemIndent) : json}`;
+      first = false;
+    }
+    yield text;
+  }
+  yield `${!first && space ? `\n${' '.repeat(space)}` : ''}${shell.slice(open)}`;
+}
