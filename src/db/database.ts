@@ -101,14 +101,3 @@ export async function inTransaction<T>(
     throw error;
   }
 }
-
-/** Whether the database answers now; for telling "no such thing" from "could not look". */
-export async function isReachable(db: Queryable): Promise<boolean> {
-  try {
-    await db.query('SELECT 1');
-    return true;
-  } catch (error) {
-    if (error instanceof DatabaseUnavailableError) return false;
-    throw error;
-  }
-}
