@@ -88,6 +88,32 @@ function seconds(fromMs: number, toMs: number | undefined): number {
   return toMs === undefined ? Number.POSITIVE_INFINITY : (toMs - fromMs) / 1000;
 }
 
+/**
+ * Prints a scenario's figures and holds the rules every scenario shares: no acknowledged
+ * write lost or written twice, and no 5xx but 503 with Retry-After.
+ */
+function judge(
+  name: string,
+  report: LoadReport,
+  found: { lost: number; duplicates: number },
+  recoverSeconds: number,
+  extra: Record<string, unknown> = {},
+): Figures {
+  const figures = {
+    acknowledged: report.acknowledged.length,
+    ...found,
+    serverErrors: report.serverErrors,
+    networkErrors: report.networkErrors,
+    recoverSeconds,
+    ...extra,
+  };
+  print(name, figures);
+  expect(found.lost).toBe(0);
+  expect(found.duplicates).toBe(0);
+  expectOnly503WithRetryAfter(report);
+  return figures;
+}
+
 describe('durability under faults: no acknowledged write lost', () => {
   let cluster: PostgresCluster;
   let cwd: string;
@@ -223,19 +249,13 @@ describe('durability under faults: no acknowledged write lost', () => {
     const report = await load.stop();
 
     const { lost, duplicates } = await checkAgainstDatabase(report, 'kill9');
-    const figures = {
-      acknowledged: report.acknowledged.length,
-      lost,
-      duplicates,
-      serverErrors: report.serverErrors,
-      networkErrors: report.networkErrors,
-      recoverSeconds: seconds(restartedAt, recovered?.at),
-    };
-    print('kill -9 of the server, 1 worker', figures);
+    const figures = judge(
+      'kill -9 of the server, 1 worker',
+      report,
+      { lost, duplicates },
+      seconds(restartedAt, recovered?.at),
+    );
     expect(report.acknowledged.length).toBeGreaterThan(0);
-    expect(lost).toBe(0);
-    expect(duplicates).toBe(0);
-    expectOnly503WithRetryAfter(report);
     expect(figures.recoverSeconds * 1000).toBeLessThan(RESTART_WITHIN_MS);
   }, 180_000);
 
@@ -272,24 +292,20 @@ describe('durability under faults: no acknowledged write lost', () => {
 
     const { lost, duplicates } = await checkAgainstDatabase(report, 'pgcrash');
     const during = report.answers.filter((a) => a.sentAt >= crashedAt && a.at <= startedAt);
-    const figures = {
-      acknowledged: report.acknowledged.length,
-      lost,
-      duplicates,
-      serverErrors: report.serverErrors,
-      networkErrors: report.networkErrors,
-      recoverSeconds: seconds(restartedAt, recovered?.at),
-      answers_during_outage: during.length,
-      pg_start_s: ((restartedAt - startedAt) / 1000).toFixed(2),
-    };
-    print('PostgreSQL -m immediate, then start', figures);
+    const figures = judge(
+      'PostgreSQL -m immediate, then start',
+      report,
+      { lost, duplicates },
+      seconds(restartedAt, recovered?.at),
+      {
+        answers_during_outage: during.length,
+        pg_start_s: ((restartedAt - startedAt) / 1000).toFixed(2),
+      },
+    );
     expect(outage, 'no 2xx while PostgreSQL was down').toBeUndefined();
     expect(during.length).toBeGreaterThan(0);
     for (const answer of during) expect(answer.status).toBe(503);
     expect(report.networkErrors).toBe(0);
-    expect(lost).toBe(0);
-    expect(duplicates).toBe(0);
-    expectOnly503WithRetryAfter(report);
     expect(figures.recoverSeconds * 1000).toBeLessThan(RECOVER_WITHIN_MS);
   }, 90_000);
 
@@ -320,20 +336,14 @@ describe('durability under faults: no acknowledged write lost', () => {
     const report = await load.stop();
 
     const { lost, duplicates } = await checkAgainstDatabase(report, 'pgfreeze');
-    const figures = {
-      acknowledged: report.acknowledged.length,
-      lost,
-      duplicates,
-      serverErrors: report.serverErrors,
-      networkErrors: report.networkErrors,
-      recoverSeconds: seconds(thawedAt, recovered?.at),
-      frozen_processes: frozen.length,
-    };
-    print('PostgreSQL SIGSTOP 5 s, then SIGCONT', figures);
+    const figures = judge(
+      'PostgreSQL SIGSTOP 5 s, then SIGCONT',
+      report,
+      { lost, duplicates },
+      seconds(thawedAt, recovered?.at),
+      { frozen_processes: frozen.length },
+    );
     expect(report.networkErrors).toBe(0);
-    expect(lost).toBe(0);
-    expect(duplicates).toBe(0);
-    expectOnly503WithRetryAfter(report);
     expect(figures.recoverSeconds * 1000).toBeLessThan(RECOVER_WITHIN_MS);
   }, 90_000);
 
@@ -383,24 +393,18 @@ describe('durability under faults: no acknowledged write lost', () => {
     const after = childPids(primary.pid).filter(isRunning);
 
     const { lost, duplicates } = await checkAgainstDatabase(report, 'worker');
-    const figures = {
-      acknowledged: report.acknowledged.length,
-      lost,
-      duplicates,
-      serverErrors: report.serverErrors,
-      networkErrors: report.networkErrors,
-      recoverSeconds: seconds(killedAt, servedMeanwhile?.at),
-      replaced_s: ((replacedAt - killedAt) / 1000).toFixed(2),
-    };
-    print('kill -9 of 1 of 2 workers', figures);
+    judge(
+      'kill -9 of 1 of 2 workers',
+      report,
+      { lost, duplicates },
+      seconds(killedAt, servedMeanwhile?.at),
+      { replaced_s: ((replacedAt - killedAt) / 1000).toFixed(2) },
+    );
     expect(servedMeanwhile, 'the other worker answered while one was down').toBeDefined();
     expect(replacement, `a new worker\n${primary.output().slice(-2000)}`).toBeDefined();
     expect(after).toHaveLength(2);
     expect(after).not.toContain(victim);
     expect(isRunning(primary.pid)).toBe(true);
-    expect(lost).toBe(0);
-    expect(duplicates).toBe(0);
-    expectOnly503WithRetryAfter(report);
     await primary.stop();
   }, 180_000);
 
@@ -433,19 +437,13 @@ describe('durability under faults: no acknowledged write lost', () => {
     await server.stop();
 
     const { lost, duplicates } = await checkAgainstDatabase(report, 'bouncer');
-    const figures = {
-      acknowledged: report.acknowledged.length,
-      lost,
-      duplicates,
-      serverErrors: report.serverErrors,
-      networkErrors: report.networkErrors,
-      recoverSeconds: seconds(restartedAt, recovered?.at),
-    };
-    print('PgBouncer restart (transaction mode)', figures);
+    const figures = judge(
+      'PgBouncer restart (transaction mode)',
+      report,
+      { lost, duplicates },
+      seconds(restartedAt, recovered?.at),
+    );
     expect(report.networkErrors).toBe(0);
-    expect(lost).toBe(0);
-    expect(duplicates).toBe(0);
-    expectOnly503WithRetryAfter(report);
     expect(figures.recoverSeconds * 1000).toBeLessThan(RECOVER_WITHIN_MS);
   }, 90_000);
 
@@ -497,19 +495,13 @@ describe('durability under faults: no acknowledged write lost', () => {
       const duplicates = titles.length - new Set(titles).size;
       await second.stop();
 
-      const figures = {
-        acknowledged: report.acknowledged.length,
-        lost,
-        duplicates,
-        serverErrors: report.serverErrors,
-        networkErrors: report.networkErrors,
-        recoverSeconds: seconds(restartedAt, readyAt),
-      };
-      print('kill -9 of the server, embedded database', figures);
+      judge(
+        'kill -9 of the server, embedded database',
+        report,
+        { lost, duplicates },
+        seconds(restartedAt, readyAt),
+      );
       expect(report.acknowledged.length).toBeGreaterThan(0);
-      expect(lost).toBe(0);
-      expect(duplicates).toBe(0);
-      expectOnly503WithRetryAfter(report);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
