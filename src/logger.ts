@@ -27,14 +27,16 @@ const redactPaths = [
 
 /** Fields every line logged while handling one request carries (Better Auth's lines too). */
 export interface LogContext {
-  request_id: string;
+  request_id?: string;
+  /** Set around Better Auth's handler, whose own lines then say who asked. */
+  client_address?: string;
 }
 
 const logContext = new AsyncLocalStorage<LogContext>();
 
-/** Runs fn with `fields` added to every log line written inside it, across awaits. */
+/** Runs fn with `fields` (and those of any enclosing call) on every line it logs, across awaits. */
 export function withLogContext<T>(fields: LogContext, fn: () => T): T {
-  return logContext.run(fields, fn);
+  return logContext.run({ ...logContext.getStore(), ...fields }, fn);
 }
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
@@ -46,10 +48,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: redactPaths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
       // A fresh object: pino merges the line into it (the line's own fields win).
-      mixin: () => {
-        const context = logContext.getStore();
-        return context ? { request_id: context.request_id } : {};
-      },
+      mixin: () => ({ ...logContext.getStore() }),
       hooks: {
         // Without a message of its own, pino would take the error's raw message as the
         // line's msg (logger.error(error), logger.error({ err })): give it the safe one.

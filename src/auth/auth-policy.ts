@@ -3,7 +3,6 @@ import { APIError, createAuthMiddleware, isAPIError } from 'better-auth/api';
 import type { Logger } from '../logger.js';
 import { accountPseudonym } from './account-pseudonym.js';
 import { isCommonPassword, PASSWORD_MIN_LENGTH, PASSWORD_TOO_COMMON } from './password-policy.js';
-import { type AuthRequestContext, currentAuthRequest } from './request-context.js';
 import type { SignInLimiter } from './sign-in-limiter.js';
 
 // Our rules on top of Better Auth's email + password endpoints, as one plugin: names and
@@ -26,6 +25,12 @@ export interface AuthPolicyOptions {
   logger: Logger;
 }
 
+/** The request an auth line belongs to, for lines logged outside Better Auth's handler. */
+export interface AuthRequestContext {
+  requestId: string;
+  clientAddress: string;
+}
+
 type AuthEvent =
   | 'sign_in_succeeded'
   | 'sign_in_failed'
@@ -41,14 +46,12 @@ export function logAuthEvent(
   logger: Logger,
   event: AuthEvent | 'api_unauthorized',
   fields: { account?: string; status?: number; reason?: string; retry_after?: number } = {},
-  request: AuthRequestContext | undefined = currentAuthRequest(),
+  request?: AuthRequestContext,
 ): void {
-  const line = {
-    event,
-    request_id: request?.requestId,
-    client_address: request?.clientAddress,
-    ...fields,
-  };
+  // Inside Better Auth's handler the log context supplies the request id and address.
+  const line = request
+    ? { event, request_id: request.requestId, client_address: request.clientAddress, ...fields }
+    : { event, ...fields };
   if (event === 'sign_in_succeeded' || event === 'sign_up') logger.info(line, 'auth');
   else logger.warn(line, 'auth');
 }

@@ -12,7 +12,6 @@ import { authPolicy } from './auth-policy.js';
 import { authSchema } from './auth-schema.js';
 import { resolveAuthSecret } from './auth-secret.js';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy.js';
-import { currentAuthRequest } from './request-context.js';
 import { SignInLimiter } from './sign-in-limiter.js';
 
 /** The header our server sets to the client's address; any value a client sends is replaced. */
@@ -91,19 +90,8 @@ export function createAuth(config: Config, db: Database, logger: Logger) {
       level: 'info',
       log: (level, message) => {
         const method = level === 'error' ? 'error' : level === 'warn' ? 'warn' : 'debug';
-        const request = currentAuthRequest();
-        logger[method](
-          // Outside an /api/auth request (a session lookup by our middleware), the request id
-          // comes from the log context of the request itself.
-          request
-            ? {
-                component: 'better-auth',
-                request_id: request.requestId,
-                client_address: request.clientAddress,
-              }
-            : { component: 'better-auth' },
-          withoutEmails(message),
-        );
+        // The request id and client address come from the log context of the request.
+        logger[method]({ component: 'better-auth' }, withoutEmails(message));
       },
     },
     plugins: [

@@ -1,8 +1,7 @@
-import type { Logger } from '../logger.js';
+import { type Logger, withLogContext } from '../logger.js';
 import { accountPseudonym } from './account-pseudonym.js';
 import type { Auth } from './auth.js';
-import { logAuthEvent } from './auth-policy.js';
-import { type AuthRequestContext, runInAuthRequest } from './request-context.js';
+import { type AuthRequestContext, logAuthEvent } from './auth-policy.js';
 
 const EMAIL_PATHS = /\/(sign-in|sign-up)\/email$/;
 
@@ -21,7 +20,9 @@ export async function handleAuthRequest(
     request.method === 'POST' && EMAIL_PATHS.test(new URL(request.url).pathname)
       ? request.clone()
       : undefined;
-  const response = await runInAuthRequest(context, () => auth.handler(request));
+  const response = await withLogContext({ client_address: context.clientAddress }, () =>
+    auth.handler(request),
+  );
   // Ours (per account) carries Retry-After already; Better Auth's (per address) does not.
   if (response.status === 429 && !response.headers.has('retry-after')) {
     const email = copy ? await emailOf(copy) : undefined;
