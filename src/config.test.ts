@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
-// SPEC §4: configuration is validated once; a bad value stops the process with a message
+// Configuration is validated once; a bad value stops the process with a message
 // that names the variable and never prints a password.
 
 /** The error loadConfig throws for env (the test fails when it throws none). */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionUrlError, parseConnectionUrl, redactUrl } from './connection-url.js';
 
-// SPEC §4: the URL means what it means to libpq, and Neon's URLs work unchanged.
+// The URL means what it means to libpq, and Neon's URLs work unchanged.
 // Every password here is fake.
 
 const base = 'postgres://app:not-a-real-password@db.example.test:6543/todo';

@@ -15,7 +15,7 @@ import { TaskRepository } from '../tasks/repository.js';
 import type { Task } from '../tasks/task.js';
 import type { Database } from './database.js';
 
-// SPEC §2: tasks (and idempotency_keys) have RLS enabled and FORCED with the policy
+// The tasks and idempotency_keys tables have RLS enabled and FORCED with the policy
 // user_id = nullif(current_setting('app.user_id', true), ''), set transaction-locally, so even
 // a statement that forgets `WHERE user_id` sees only the current user's rows, and nothing
 // carries over to the next transaction on a connection shared through PgBouncer.

@@ -3,7 +3,7 @@ import { insertUser } from '../../test/support/factories.js';
 import { openTestDatabase } from '../../test/support/test-database.js';
 import type { Database, Queryable } from './database.js';
 
-// The rules of SPEC §2 as the database itself enforces them, whatever path a row takes:
+// The rules of the tasks table as the database itself enforces them, whatever path a row takes:
 // plain SQL here, as a superuser (which bypasses row-level security).
 
 interface TaskRow {

@@ -17,7 +17,7 @@ import {
 } from '../../test/support/api-assertions.js';
 import type { TaskJson } from '../tasks/task-json.js';
 
-// SPEC §6.2: every row of the error table, each as an RFC 9457 problem with a stable code
+// Every row of the error table, each as an RFC 9457 problem with a stable code
 // and the request id; and no error body ever carries a stack trace, SQL or a server name.
 
 let api: TestApi;

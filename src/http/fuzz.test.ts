@@ -6,8 +6,8 @@ import type { TaskRow } from '../tasks/repository.js';
 import { priorities, taskStatuses } from '../tasks/task.js';
 import type { TaskJson } from '../tasks/task-json.js';
 
-// SPEC §10 "Bad input": fuzzed bodies, headers, query strings and path ids give 4xx, never
-// 5xx, every 4xx is application/problem+json (§6.2), and nothing is lost: the database holds
+// Bad input: fuzzed bodies, headers, query strings and path ids give 4xx, never
+// 5xx, every 4xx is application/problem+json, and nothing is lost: the database holds
 // exactly what the 2xx responses said. Each property drives one user through random requests
 // on every route of both path families and keeps a model (task id → the last task a 2xx
 // response returned); after every request the user's rows must equal the model.

@@ -6,7 +6,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './context.js';
 
 // The web app (web/, built by `npm run build:web` into dist/web) served at /, so one server
-// and one URL give the whole product (SPEC §7). It answers only GETs that no route answered
+// and one URL give the whole product. It answers only GETs that no route answered
 // (a 404), outside the server's own paths, whose unknown URLs stay problem+json 404s. Being
 // a fallback rather than a catch-all route, it never shadows a route registered after it.
 

@@ -17,7 +17,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { buildApp, type RunningServer, startServer } from '../server.js';
 import { Metrics } from './metrics.js';
 
-// SPEC §4 (last bullet) and §5 (last bullet): while PostgreSQL is down, requests that need it
+// While PostgreSQL is down, requests that need it
 // get 503 + Retry-After + a problem body (a session token cannot be checked: 503, not 401),
 // the process does not crash, and it recovers by itself when the database comes back.
 // The test runs its own throwaway PostgreSQL cluster so it can stop and start it at will.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
 import type { TaskJson } from './task-json.js';
 
-// SPEC §6.4: If-Match makes PUT/PATCH/DELETE and the toggle conditional, so of two tabs
+// If-Match makes PUT/PATCH/DELETE and the toggle conditional, so of two tabs
 // writing from the same version exactly one wins and the other gets 412; Idempotency-Key
 // makes a POST safe to retry, concurrently too: the same key and body give back the original
 // response and create nothing, another body is 422 idempotency_key_reused, keys are per user.

@@ -9,7 +9,7 @@ import {
 } from '../../test/support/api-assertions.js';
 import type { TaskJson } from './task-json.js';
 
-// SPEC §10 isolation: for every route, user B can never read, change, delete or learn the
+// Isolation: for every route, user B can never read, change, delete or learn the
 // existence of user A's task, through either path family and with every kind of credential.
 
 let api: TestApi;

@@ -20,7 +20,7 @@ import {
 import { TaskRepository } from './repository.js';
 import type { Task, TaskFields } from './task.js';
 
-// SPEC §2 and §6.3: the list query's keyset order is served by tasks_user_created_idx, so a
+// The list query's keyset order is served by tasks_user_created_idx, so a
 // page of 20 reads 21 rows of one user's index range and sorts nothing; keyset pages have no
 // duplicates and no gaps while rows are inserted and deleted between them. What a page reads
 // is counted by PostgreSQL's own statistics around the repository's very call, as the

@@ -4,7 +4,7 @@ import { type SortKey, type SortOrder, sortKeys } from './list-query.js';
 import { priorities } from './task.js';
 import type { TaskJson } from './task-json.js';
 
-// SPEC §6.3: keyset pagination over HTTP. A stable total order (sort key, then id), tasks
+// Keyset pagination over HTTP. A stable total order (sort key, then id), tasks
 // with no due date last in both orders, no duplicates or gaps while tasks are created and
 // deleted between pages, Link rel="next" + X-Next-Cursor on every page but the last, a
 // cursor refused (400) under another sort, order or filter set, and `limit` free to change

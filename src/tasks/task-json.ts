@@ -1,7 +1,7 @@
 import type { Priority, Task, TaskStatus } from './task.js';
 
 // A task as the API and the export write it: snake_case keys, UTC ISO 8601 times with Z,
-// null where a value is absent (§6.1).
+// null where a value is absent.
 
 export interface TaskJson {
   id: number;

@@ -10,7 +10,7 @@ import {
 } from '../../test/support/api-assertions.js';
 import type { TaskJson } from './task-json.js';
 
-// SPEC §6.1, §6.3, §6.4: every task route, through both path families, as a client sees it.
+// Every task route, through both path families, as a client sees it.
 
 let api: TestApi;
 beforeAll(async () => {
@@ -408,7 +408,7 @@ describe.each(pathFamilies)('task routes through $family', ({ base }) => {
     });
   });
 
-  describe('GET list (SPEC §6.3)', () => {
+  describe('GET list', () => {
     // A user of its own with five known tasks, created in this order.
     let lister: TestUser;
     let listPath: string;

@@ -21,7 +21,7 @@ import {
   type WebStack,
 } from './browser-harness.js';
 
-// The web app of SPEC §7 in headless Chromium against the real server and database.
+// The web app in headless Chromium against the real server and database.
 
 const chromiumPresent = hasChromium('the browser tests in test/e2e/web.test.ts');
 let stack: WebStack;

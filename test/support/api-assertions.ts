@@ -4,21 +4,21 @@ import type { Problem } from '../../src/http/problem.js';
 import type { TaskJson } from '../../src/tasks/task-json.js';
 import type { TestUser } from './api.js';
 
-// Assertions shared by the HTTP API tests: the JSON shape of a task (SPEC §6.1), of a
-// problem (SPEC §6.2), and the promise that nothing internal ever reaches a client.
+// Assertions shared by the HTTP API tests: the JSON shape of a task, of a
+// problem, and the promise that nothing internal ever reaches a client.
 
 /** UTC ISO 8601 with milliseconds and Z, as every time in the API is written. */
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** The two path families of every task route (SPEC §6.1). */
+/** The two path families of every task route. */
 export const pathFamilies = [
   { family: '/api/tasks', base: (_user: TestUser) => '/api/tasks' },
   { family: '/api/{user_id}/tasks', base: (user: TestUser) => `/api/${user.id}/tasks` },
 ] as const;
 
-/** The 13 fields of a task in the API's JSON (SPEC §6.1), sorted. */
+/** The 13 fields of a task in the API's JSON, sorted. */
 export const taskKeys = [
   'id',
   'user_id',
@@ -86,7 +86,7 @@ export function expectNoInternals(text: string): void {
 }
 
 /**
- * Asserts an RFC 9457 problem response: status, media type, the fields of SPEC §6.2 and a
+ * Asserts an RFC 9457 problem response: status, media type, the fields of a problem and a
  * request_id equal to the X-Request-Id header. Returns the problem for further checks.
  */
 export async function expectProblem(

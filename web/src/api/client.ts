@@ -8,7 +8,7 @@ import type {
   TaskPatchInput,
 } from './types';
 
-// A small typed client for the task API (SPEC §6). The session cookie travels by itself
+// A small typed client for the task API. The session cookie travels by itself
 // (same origin); every error becomes an ApiError carrying the problem+json fields.
 
 export type ApiErrorCode = Problem['code'] | 'network_error' | 'unexpected_response';

@@ -2,7 +2,7 @@ import type { ListFilters } from '../api/client';
 import type { Priority, SortKey, SortOrder, TaskStatus } from '../api/types';
 
 // The list's view (what to show, how to sort) as the page's query string holds it, and as
-// the API's list query (SPEC §6.3) wants it. Labels are Records over the server's unions, so
+// the API's list query wants it. Labels are Records over the server's unions, so
 // a new status, priority or sort key in the server fails this build until it has a label.
 
 export type Show = 'all' | 'open' | 'completed';
