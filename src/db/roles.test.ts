@@ -11,9 +11,10 @@ import {
   silentLogger,
   urlFor,
 } from '../../test/support/test-database.js';
+import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { buildApp, migrateOnStart, warnAboutRuntimeRole } from '../server.js';
+import { migrateOnStart, warnAboutRuntimeRole } from '../server.js';
 import { TaskRepository } from '../tasks/repository.js';
 import type { Database } from './database.js';
 import { findMigrationsDirectory, loadMigrations, Migrator } from './migrator.js';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import { buildApp } from '../app.js';
 import { type Database, DatabaseUnavailableError } from '../db/database.js';
 import { createLogger } from '../logger.js';
 import { Metrics } from '../ops/metrics.js';
-import { buildApp } from '../server.js';
 
 // Every /api answer is private to its caller and typed by its Content-Type: no cache may
 // keep it (Cache-Control: no-store) and no browser may sniff it (nosniff), errors included.

@@ -7,6 +7,7 @@ import {
   createPostgresCluster,
   type PostgresCluster,
 } from '../../test/support/postgres-cluster.js';
+import { buildApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Migrator } from '../db/migrator.js';
@@ -14,7 +15,7 @@ import { openDatabase } from '../db/open-database.js';
 import type { AppEnv } from '../http/context.js';
 import type { Problem } from '../http/problem.js';
 import { createLogger, type Logger } from '../logger.js';
-import { buildApp, type RunningServer, startServer } from '../server.js';
+import { type RunningServer, startServer } from '../server.js';
 import { Metrics } from './metrics.js';
 
 // While PostgreSQL is down, requests that need it

@@ -7,9 +7,10 @@ import {
   silentLogger,
   type TestDatabase,
 } from '../../test/support/test-database.js';
+import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { loadMigrations, Migrator } from '../db/migrator.js';
-import { buildApp, startServer } from '../server.js';
+import { startServer } from '../server.js';
 
 const VERSIONS = loadMigrations().map((m) => m.version);
 const LATEST_MIGRATION = VERSIONS.at(-1)!;

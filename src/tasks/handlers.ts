@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { AppError, TaskNotFound, VersionMismatch } from '../errors.js';
+import { fail } from '../errors.js';
 import { etagOf, parseIfMatch } from '../http/conditional.js';
 import type { AppEnv } from '../http/context.js';
 import { decodeCursor, defaultOrder, encodeCursor, type ListQuery } from './list-query.js';
@@ -56,7 +56,7 @@ export function registerTaskHandlers(
 
   app.openapi(routes.get, async (c) => {
     const task = await tasks.get(userId(c), taskId(c));
-    if (!task) throw TaskNotFound();
+    if (!task) throw fail.taskNotFound();
     return c.json(taskToJson(task), 200, { ETag: etagOf(task.version) });
   });
 
@@ -75,7 +75,7 @@ export function registerTaskHandlers(
       Object.keys(changes).length === 0
         ? tasks.get(userId(c), taskId(c)).then((t) => {
             // An empty patch changes nothing, but If-Match still has to hold.
-            if (t && version !== undefined && t.version !== version) throw VersionMismatch();
+            if (t && version !== undefined && t.version !== version) throw fail.versionMismatch();
             return t;
           })
         : tasks.update(userId(c), taskId(c), changes, version),
@@ -116,15 +116,15 @@ async function conditionally<T>(
     if (version === undefined) {
       // Zero or several tags: compare with the current version, then write at exactly that one.
       const current = await tasks.get(userId(c), taskId(c));
-      if (!current) throw TaskNotFound();
+      if (!current) throw fail.taskNotFound();
       if (!precondition.versions.includes(current.version)) {
-        throw VersionMismatch();
+        throw fail.versionMismatch();
       }
       version = current.version;
     }
     result = await write(version);
   }
-  if (result === undefined) throw TaskNotFound();
+  if (result === undefined) throw fail.taskNotFound();
   return result;
 }
 
@@ -165,7 +165,7 @@ function toListQuery(query: TaskListQueryInput): {
 function idempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   if (!/^[\x21-\x7e]{1,255}$/.test(header)) {
-    throw new AppError('bad_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    throw fail.badRequest('Idempotency-Key must be 1 to 255 visible ASCII characters.');
   }
   return header;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { fail } from '../errors.js';
 import { type Priority, priorities, type TaskStatus } from './task.js';
 
 // The list query (GET /api/tasks) as the typed arguments of task_list (migrations/0005), which
@@ -85,7 +85,7 @@ export function encodeCursor(
 }
 
 export function decodeCursor(cursor: string, query: Omit<ListQuery, 'limit' | 'after'>): Position {
-  const invalid = () => new AppError('invalid_cursor', 'The cursor is not valid for this query.');
+  const invalid = fail.invalidCursor;
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

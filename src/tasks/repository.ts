@@ -1,5 +1,5 @@
 import type { Queryable, Row } from '../db/database.js';
-import { AppError, IdempotencyKeyReused, TaskLimitReached, VersionMismatch } from '../errors.js';
+import { fail } from '../errors.js';
 import { type ListQuery, listArguments, listStatement, type Position } from './list-query.js';
 import {
   type Priority,
@@ -203,25 +203,26 @@ function translate(error: unknown): unknown {
   const pgError = error as { code?: string; constraint?: string };
   switch (pgError.code) {
     case 'TDV01':
-      return VersionMismatch();
+      return fail.versionMismatch();
     case 'TDK01':
-      return IdempotencyKeyReused();
+      return fail.idempotencyKeyReused();
     case 'TDL01':
-      return TaskLimitReached();
+      return fail.taskLimitReached();
     case '23503': // tasks_user_id_fkey: the user was deleted after the token was issued
-      return new AppError('unauthorized', 'The signed-in user no longer exists.');
+      return fail.unauthorized('The signed-in user no longer exists.');
     case '23514': // a CHECK constraint: the API validates first, so this is a backstop
     case '22001':
     case '22021': // invalid byte sequence (NUL)
     case '22P02':
-      return new AppError('validation_failed', 'The task breaks a rule of the database.', {
-        errors: [
+      return fail.validationFailed(
+        [
           {
             path: constraintFields.get(pgError.constraint ?? '') ?? '',
             message: 'breaks a rule of the database',
           },
         ],
-      });
+        'The task breaks a rule of the database.',
+      );
     default:
       return error;
   }

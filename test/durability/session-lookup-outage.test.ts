@@ -1,8 +1,8 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
 import { isDatabaseUnavailable } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
-import { buildApp } from '../../src/server.js';
 import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../support/api.js';
 import { type FaultyPool, injectFaults, sqlError } from '../support/faulty-pool.js';
 
