@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
-import { defaultOrder, encodeCursor, type SortKey, sortKeys } from '../tasks/list-query.js';
+import { encodeCursor } from '../tasks/cursor.js';
+import { defaultOrder, type SortKey, sortKeys } from '../tasks/list-query.js';
 import type { TaskRow } from '../tasks/repository.js';
 import { priorities, taskStatuses } from '../tasks/task.js';
 import type { TaskJson } from '../tasks/task-json.js';
