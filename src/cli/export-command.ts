@@ -2,7 +2,7 @@ import { exportJson } from '../account/export.js';
 import { AccountRepository } from '../account/repository.js';
 import type { Row } from '../db/database.js';
 import { TaskRepository } from '../tasks/repository.js';
-import { CliError, defineCommand } from './commands.js';
+import { CliError, type Command } from './command.js';
 
 // todo export --user EMAIL: the document GET /api/me/export returns, for an operator, from
 // the same code (src/account/export.ts), streamed to stdout, indented.
@@ -11,7 +11,8 @@ interface UserIdRow extends Row {
   id: string;
 }
 
-defineCommand('export', {
+export const exportCommand: Command = {
+  name: 'export',
   summary: "print a user's profile and all their tasks as one JSON document",
   usage: 'export --user EMAIL',
   options: { user: { type: 'string', short: 'u' } },
@@ -34,4 +35,4 @@ defineCommand('export', {
     await ctx.write('\n');
     return 0;
   },
-});
+};
