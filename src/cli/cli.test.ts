@@ -222,6 +222,12 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
     }
   });
 
+  it('finds the user to export whatever the case of the email given', async () => {
+    const run = await todo(['export', '--user', 'User3@Example.TEST'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).user.email).toBe('user3@example.test');
+  });
+
   it('refuses to export an unknown email in one line', async () => {
     expectOneLineFailure(
       await todo(['export', '--user', 'nobody@example.test'], env),
