@@ -13,7 +13,7 @@ import {
   statuses,
   statusLabels,
   type ViewFilters,
-} from './filters';
+} from './view-filters';
 
 const SEARCH_DELAY_MS = 300;
 

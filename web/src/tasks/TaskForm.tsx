@@ -1,6 +1,6 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
-import { priorities, priorityLabels, statuses, statusLabels } from './filters';
 import { type TaskFormErrors, type TaskFormValues, validate } from './task-values';
+import { priorities, priorityLabels, statuses, statusLabels } from './view-filters';
 
 export interface SubmitResult {
   errors?: TaskFormErrors;
