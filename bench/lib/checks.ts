@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../../test/support/postgres-cluster.js';
+import { freePort } from '../../support/postgres-cluster.js';
 import { type LoadResult, serverListArguments, startWrk } from './load.js';
 import { median, percentile, startServer, stopServer, waitReady } from './server.js';
 import {
