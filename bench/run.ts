@@ -8,7 +8,7 @@ import { coldStart, measureRoundTrips, scaleCheck } from './lib/checks.js';
 import {
   CONNECTIONS,
   type LoadResult,
-  listArgumentsSql,
+  pgbenchStatements,
   startPgbench,
   startWrk,
   THREADS,
@@ -425,16 +425,6 @@ function redactedEnv(port: number): Record<string, string> {
     shown[k] = k === 'BETTER_AUTH_SECRET' ? '(fixed, 40 characters)' : v;
   }
   return shown;
-}
-
-function pgbenchStatements(): Record<string, string> {
-  return {
-    list: `SELECT * FROM task_list(:uid, ${listArgumentsSql()})`,
-    create:
-      'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL)',
-    toggle: 'SELECT * FROM task_toggle(:uid, :tid, NULL)',
-    get: 'SELECT * FROM task_get(:uid, :tid)',
-  };
 }
 
 runMain(main);

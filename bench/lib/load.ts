@@ -117,11 +117,31 @@ export function listArgumentsSql(): string {
 }
 
 /**
- * pgbench scripts for the same mix and the same statements as the server's repository:
- * `SELECT * FROM task_list($1, …, $15)` etc., prepared (-M prepared). User n is
- * random(0, USERS-1) and its id is USER_ID_BASE + n (see setup.ts); its tasks are
- * firstTaskId + n*TASKS_PER_USER + 0..49. The one difference: the list's arguments other
+ * The statement of each pgbench script with its weight in the mix: the server repository's
+ * `SELECT * FROM task_list($1, …, $15)` etc. The one difference: the list's arguments other
  * than the user are literals in the statement instead of parameters.
+ */
+function pgbenchMix(): Record<string, { weight: number; sql: string }> {
+  return {
+    list: { weight: 70, sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql()})` },
+    create: {
+      weight: 15,
+      // The last argument is the server's default MAX_TASKS_PER_USER: the same work as a POST.
+      sql: 'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL, 100000)',
+    },
+    toggle: { weight: 10, sql: 'SELECT * FROM task_toggle(:uid, :tid, NULL)' },
+    get: { weight: 5, sql: 'SELECT * FROM task_get(:uid, :tid)' },
+  };
+}
+
+/** The statements pgbench runs, as results.json records them. */
+export function pgbenchStatements(): Record<string, string> {
+  return Object.fromEntries(Object.entries(pgbenchMix()).map(([name, { sql }]) => [name, sql]));
+}
+
+/**
+ * pgbench scripts for the mix, prepared (-M prepared). User n is random(0, USERS-1) and its
+ * id is USER_ID_BASE + n (see setup.ts); its tasks are firstTaskId + n*TASKS_PER_USER + 0..49.
  */
 export function writePgbenchScripts(dir: string, firstTaskId: number): string[] {
   const pick = [
@@ -129,20 +149,10 @@ export function writePgbenchScripts(dir: string, firstTaskId: number): string[] 
     `\\set uid ${USER_ID_BASE} + :n`,
     `\\set tid ${firstTaskId} + :n * ${TASKS_PER_USER} + random(0, ${TASKS_PER_USER - 1})`,
   ].join('\n');
-  const scripts: Record<string, [number, string]> = {
-    list: [70, `SELECT * FROM task_list(:uid, ${listArgumentsSql()});`],
-    create: [
-      15,
-      // The last argument is the server's default MAX_TASKS_PER_USER: the same work as a POST.
-      'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL, 100000);',
-    ],
-    toggle: [10, 'SELECT * FROM task_toggle(:uid, :tid, NULL);'],
-    get: [5, 'SELECT * FROM task_get(:uid, :tid);'],
-  };
   const args: string[] = [];
-  for (const [name, [weight, sql]] of Object.entries(scripts)) {
+  for (const [name, { weight, sql }] of Object.entries(pgbenchMix())) {
     const file = join(dir, `${name}.sql`);
-    writeFileSync(file, `${pick}\n${sql}\n`);
+    writeFileSync(file, `${pick}\n${sql};\n`);
     args.push('-f', `${file}@${weight}`);
   }
   return args;
