@@ -10,9 +10,8 @@
 // (a build of another tree: copy src/, migrations/, package.json, tsconfig*.json, link
 // node_modules, change it, npx tsc -p tsconfig.build.json; bench/README.md shows how)
 import { parseArgs } from 'node:util';
-import { type LoadResult, startWrk } from './lib/load.js';
+import { type LoadResult, measureLoad, startWrk } from './lib/load.js';
 import { log, postmasterPid, prepare, runMain } from './lib/prepare.js';
-import { UsageSampler } from './lib/procfs.js';
 import { cliEntry, median, startServer, stopServer, waitReady } from './lib/server.js';
 
 const { values } = parseArgs({
@@ -73,19 +72,15 @@ runMain(async () => {
       });
       try {
         await waitReady(server, port);
-        await startWrk({ port, seconds: Number(values.warmup), dataFile }).result;
-        const wrk = startWrk({ port, seconds: Number(values.seconds), dataFile });
-        const sampler = new UsageSampler(
+        const { measured: load, usage } = await measureLoad(
+          (seconds) => startWrk({ port, seconds, dataFile }),
           {
-            server: () => server.pid,
-            postgres: () => postmasterPid(db),
-            loadGenerator: () => wrk.process.pid,
+            warmupSeconds: Number(values.warmup),
+            seconds: Number(values.seconds),
+            serverPid: () => server.pid,
+            postmasterPid: () => postmasterPid(db),
           },
-          { rssOf: ['server'] },
         );
-        sampler.start(200);
-        const load = await wrk.result;
-        const usage = sampler.stop();
         const ours =
           usage.groups.server!.cpuSeconds +
           usage.groups.postgres!.cpuSeconds +

@@ -8,6 +8,7 @@ import { coldStart, measureRoundTrips, scaleCheck } from './lib/checks.js';
 import {
   CONNECTIONS,
   type LoadResult,
+  measureLoad,
   pgbenchStatements,
   startPgbench,
   startWrk,
@@ -16,7 +17,6 @@ import {
 } from './lib/load.js';
 import { describeMachine } from './lib/machine.js';
 import { log, postmasterPid, prepare, runMain, secondsSinceStart } from './lib/prepare.js';
-import { type UsageReport, UsageSampler } from './lib/procfs.js';
 import {
   type BenchResults,
   type ConfigName,
@@ -170,24 +170,12 @@ async function measure(startedAt: Date, resultsDir: string): Promise<void> {
                 logDir: workDir,
               })
             : startWrk({ port, seconds, dataFile });
-        const warmup = await launch(WARMUP).result;
-        const load = launch(DURATION);
-        const sampler = new UsageSampler(
-          {
-            server: () => server?.server.pid,
-            postgres: pgPid,
-            loadGenerator: () => load.process.pid,
-          },
-          { rssOf: ['server'] },
-        );
-        sampler.start(200);
-        let measured: LoadResult;
-        let usage: UsageReport;
-        try {
-          measured = await load.result;
-        } finally {
-          usage = sampler.stop();
-        }
+        const { warmup, measured, usage } = await measureLoad(launch, {
+          warmupSeconds: WARMUP,
+          seconds: DURATION,
+          serverPid: () => server?.server.pid,
+          postmasterPid: pgPid,
+        });
         rounds.push({ round, config, warmup, measured, usage, serverReadyMs: server?.readyMs });
         log(
           `  ${measured.throughput.toFixed(0)} ${config === 'pgbench' ? 'tps' : 'req/s'}, p50 ${measured.latencyMs.p50.toFixed(1)} ms, p99 ${measured.latencyMs.p99.toFixed(1)} ms, errors ${JSON.stringify(measured.errors)}`,

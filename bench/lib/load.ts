@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listArguments } from '../../src/tasks/list-query.js';
-import { start } from './processes.js';
+import { type Spawned, start } from './processes.js';
+import { type UsageReport, UsageSampler } from './procfs.js';
 import { percentile } from './server.js';
 import { APP_ROLE, DATABASE, TASKS_PER_USER, USER_ID_BASE, USERS } from './setup.js';
 
 // The two load generators: wrk against the HTTP server (bench/workload.lua) and pgbench
-// issuing the server's own SQL for the same mix, straight to PostgreSQL.
+// issuing the server's own SQL for the same mix, straight to PostgreSQL; and the measured
+// window they run in.
 
 export const CONNECTIONS = 32;
 export const THREADS = 2;
@@ -21,6 +23,49 @@ export interface LoadResult {
   errors: Record<string, number>;
   /** Socket errors (wrk): connect, read, write, timeout. */
   socketErrors?: Record<string, number>;
+}
+
+export interface LoadRun {
+  process: Spawned;
+  result: Promise<LoadResult>;
+}
+
+export interface MeasuredLoad {
+  warmup: LoadResult;
+  measured: LoadResult;
+  usage: UsageReport;
+}
+
+/**
+ * The load for a warm-up (not counted), then for the measured window while the CPU time of
+ * the server, PostgreSQL and the load generator, and the server's memory, are sampled every
+ * 200 ms.
+ */
+export async function measureLoad(
+  launch: (seconds: number) => LoadRun,
+  options: {
+    warmupSeconds: number;
+    seconds: number;
+    serverPid: () => number | undefined;
+    postmasterPid: () => number | undefined;
+  },
+): Promise<MeasuredLoad> {
+  const warmup = await launch(options.warmupSeconds).result;
+  const load = launch(options.seconds);
+  const sampler = new UsageSampler(
+    {
+      server: options.serverPid,
+      postgres: options.postmasterPid,
+      loadGenerator: () => load.process.pid,
+    },
+    { rssOf: ['server'] },
+  );
+  sampler.start(200);
+  const measured = await load.result.catch((error: unknown) => {
+    sampler.stop();
+    throw error;
+  });
+  return { warmup, measured, usage: sampler.stop() };
 }
 
 export const workloadScript = join(import.meta.dirname, '..', 'workload.lua');
@@ -41,7 +86,7 @@ export function startWrk(options: {
   mode?: 'mix' | 'list';
   connections?: number;
   threads?: number;
-}) {
+}): LoadRun {
   const args = [
     `-t${options.threads ?? THREADS}`,
     `-c${options.connections ?? CONNECTIONS}`,
@@ -165,7 +210,7 @@ export function startPgbench(options: {
   /** Working directory for the per-transaction log (sampled) used for percentiles. */
   logDir: string;
   logSamplingRate?: number;
-}) {
+}): LoadRun {
   const rate = options.logSamplingRate ?? 0.1;
   const args = [
     '-n',
