@@ -5,7 +5,8 @@
 // Usage: tsx bench/compare.ts --variant before=/tmp/a/dist/src/cli/main.js
 //          --variant after=/tmp/b/dist/src/cli/main.js [--variant …]
 //          (a variant may add node flags and environment: 'pool32=current|DB_POOL_MAX=32',
-//          'semi32=current|--max-semi-space-size=32')
+//          'semi32=current|--max-semi-space-size=32', or a CPU profile of each server
+//          process: 'profiled=current|--cpu-prof|--cpu-prof-dir=/tmp/profile')
 //          [--rounds 4] [--seconds 15] [--warmup 5] [--workers 1]
 // (a build of another tree: copy src/, migrations/, package.json, tsconfig*.json, link
 // node_modules, change it, npx tsc -p tsconfig.build.json; bench/README.md shows how)

@@ -1,8 +1,16 @@
 // npm run bench: the service under wrk against the same SQL under pgbench, on a throwaway
 // PostgreSQL cluster. bench/README.md says what runs and what each number means.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type ColdStart,
@@ -53,6 +61,7 @@ const { values: options } = parseArgs({
     'no-readme': { type: 'boolean', default: false },
     // Another build of the server (e.g. a copy with a proposed change); default dist/.
     entry: { type: 'string' },
+    'readme-from': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -65,6 +74,8 @@ if (options.help) {
   --skip-cold        leave out the cold-start check
   --no-readme        do not rewrite the bench section of README.md
   --entry PATH       bench another build of the CLI (README.md is then left alone)
+  --readme-from DIR  run nothing: write DIR/results.md and README.md's section again from
+                     DIR/results.json (e.g. bench/results/<time>, after README.md was rewritten)
 `);
   process.exit(0);
 }
@@ -102,6 +113,12 @@ function requireTools(): void {
 }
 
 async function main(): Promise<void> {
+  if (options['readme-from']) {
+    const recorded = resolve(options['readme-from']);
+    const results: BenchResults = JSON.parse(readFileSync(join(recorded, 'results.json'), 'utf8'));
+    writeReports(results, recorded);
+    return;
+  }
   requireTools();
   const startedAt = new Date();
   const stamp = startedAt
@@ -311,20 +328,26 @@ function summariseRun(
   return { ...measured, targets: evaluateTargets(measured) };
 }
 
-/** results.json and results.md, the report on stdout, and README.md's section. */
+/** results.json, results.md and README.md's section; the report on stdout. */
 function writeResults(results: BenchResults, resultsDir: string): void {
-  const shownDir = relative(repoRoot, resultsDir);
   writeFileSync(join(resultsDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const markdown = markdownReport(results, shownDir);
-  writeFileSync(join(resultsDir, 'results.md'), markdown);
+  const markdown = writeReports(results, resultsDir);
   pruneResultsDir(resultsDir);
   process.stdout.write(`\n${markdown}\n`);
+  log(`results in ${relative(repoRoot, resultsDir)}/results.json and results.md`);
+}
+
+/** results.md beside results.json, and README.md's section unless told not to; the markdown. */
+function writeReports(results: BenchResults, resultsDir: string): string {
+  const shownDir = relative(repoRoot, resultsDir);
+  const markdown = markdownReport(results, shownDir);
+  writeFileSync(join(resultsDir, 'results.md'), markdown);
   if (options.entry) {
     log("--entry given: README.md left alone (it shows this checkout's build)");
   } else if (!options['no-readme']) {
     log(updateReadme(join(repoRoot, 'README.md'), readmeSection(results, shownDir)));
   }
-  log(`results in ${shownDir}/results.json and results.md`);
+  return markdown;
 }
 
 runMain(main);
