@@ -12,6 +12,7 @@
 // node_modules, change it, npx tsc -p tsconfig.build.json; bench/README.md shows how)
 import { parseArgs } from 'node:util';
 import { type LoadResult, measureLoad, startWrk } from './lib/load.js';
+import { requireTools } from './lib/machine.js';
 import { log, postmasterPid, prepare, runMain } from './lib/prepare.js';
 import { cliEntry, median, startServer, stopServer, waitReady } from './lib/server.js';
 
@@ -35,6 +36,7 @@ interface Sample {
 }
 
 runMain(async () => {
+  requireTools();
   // LABEL=ENTRY[|--node-flag|NAME=value…]; ENTRY "current" is this checkout's dist/.
   const variants = (values.variant ?? []).map((v) => {
     const at = v.indexOf('=');

@@ -1,15 +1,6 @@
 // npm run bench: the service under wrk against the same SQL under pgbench, on a throwaway
 // PostgreSQL cluster. bench/README.md says what runs and what each number means.
-import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -29,7 +20,7 @@ import {
   THREADS,
   writePgbenchScripts,
 } from './lib/load.js';
-import { describeMachine, type Machine } from './lib/machine.js';
+import { describeMachine, type Machine, requireTools } from './lib/machine.js';
 import {
   log,
   type Prepared,
@@ -47,7 +38,7 @@ import {
   updateReadme,
 } from './lib/report.js';
 import { recordedServerEnv, repoRoot, startServer, stopServer, waitReady } from './lib/server.js';
-import { postgresBinDir, TASKS_PER_USER, USERS } from './lib/setup.js';
+import { TASKS_PER_USER, USERS } from './lib/setup.js';
 import { summarise } from './lib/summary.js';
 import { evaluateTargets } from './lib/targets.js';
 
@@ -83,34 +74,6 @@ const ROUNDS = Number(options.rounds);
 const WARMUP = Number(options.warmup);
 const DURATION = Number(options.duration);
 const CONFIGS: ConfigName[] = ['1 worker', '2 workers', 'pgbench'];
-
-function requireTools(): void {
-  const missing: string[] = [];
-  for (const [tool, args, pkg] of [
-    ['wrk', ['-v'], 'wrk'],
-    ['pgbench', ['--version'], 'postgresql-15'],
-  ] as const) {
-    try {
-      execFileSync(tool, args, { stdio: 'ignore' });
-    } catch (error) {
-      // wrk -v exits 1 after printing its version; only "not found" matters.
-      if ((error as { code?: string }).code === 'ENOENT') missing.push(pkg);
-    }
-  }
-  if (!existsSync(join(postgresBinDir, 'initdb')) && !missing.includes('postgresql-15')) {
-    missing.push('postgresql-15');
-  }
-  if (missing.length > 0) {
-    throw new Error(
-      `missing tools; install them with: apt-get install -y ${missing.join(' ')} (PostgreSQL binaries elsewhere: PG_BIN_DIR)`,
-    );
-  }
-  try {
-    statSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'));
-  } catch {
-    throw new Error('dist/ is missing: run npm run bench (it builds first) or npm run build');
-  }
-}
 
 async function main(): Promise<void> {
   if (options['readme-from']) {
