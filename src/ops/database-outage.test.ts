@@ -3,10 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  createPostgresCluster,
-  type PostgresCluster,
-} from '../../test/support/postgres-cluster.js';
+import { createPostgresCluster, type PostgresCluster } from '../../support/postgres-cluster.js';
 import { buildApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import type { Database } from '../db/database.js';

@@ -7,12 +7,12 @@ import { loadConfig } from '../../src/config.js';
 import { Migrator } from '../../src/db/migrator.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { createLogger } from '../../src/logger.js';
-import { type PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
 import {
   createPostgresCluster,
   freePort,
   type PostgresCluster,
-} from '../support/postgres-cluster.js';
+} from '../../support/postgres-cluster.js';
+import { type PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
 import {
   bundleServer,
   childPids,
