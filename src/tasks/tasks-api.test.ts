@@ -49,7 +49,7 @@ describe.each(pathFamilies)('task routes through $family', ({ base }) => {
   }
 
   describe('POST creates a task', () => {
-    it('answers 201 with Location in the same path family, ETag "1" and all 13 fields', async () => {
+    it('answers 201 with Location in the same path family, ETag "1" and all 17 fields', async () => {
       const before = Date.now();
       const response = await send(user, 'POST', tasksPath, { title: 'Write the report' });
       expect(response.status).toBe(201);

@@ -18,7 +18,7 @@ export const pathFamilies = [
   { family: '/api/{user_id}/tasks', base: (user: TestUser) => `/api/${user.id}/tasks` },
 ] as const;
 
-/** The 13 fields of a task in the API's JSON, sorted. */
+/** The 17 fields of a task in the API's JSON, sorted. */
 export const taskKeys = [
   'id',
   'user_id',
@@ -30,12 +30,16 @@ export const taskKeys = [
   'priority',
   'tags',
   'due_date',
+  'list_id',
+  'parent_id',
+  'position',
+  'subtasks',
   'version',
   'created_at',
   'updated_at',
 ].sort();
 
-/** Asserts the 13 fields of a task, their types and formats; returns it typed. */
+/** Asserts the 17 fields of a task, their types and formats; returns it typed. */
 export function expectTask(value: unknown): TaskJson {
   expect(value).toBeTypeOf('object');
   expect(value).not.toBeNull();
@@ -53,6 +57,11 @@ export function expectTask(value: unknown): TaskJson {
   expect(Array.isArray(task.tags)).toBe(true);
   for (const tag of task.tags) expect(tag).toBeTypeOf('string');
   if (task.due_date !== null) expect(task.due_date).toMatch(ISO_UTC);
+  expect(Number.isSafeInteger(task.list_id) && task.list_id > 0).toBe(true);
+  expect(task.parent_id === null || Number.isSafeInteger(task.parent_id)).toBe(true);
+  expect(task.position).toMatch(/^[0-9A-Za-z]{2,}$/);
+  expect(Object.keys(task.subtasks).sort()).toEqual(['completed', 'total']);
+  expect(task.subtasks.completed).toBeLessThanOrEqual(task.subtasks.total);
   expect(Number.isInteger(task.version) && task.version >= 1).toBe(true);
   expect(task.created_at).toMatch(ISO_UTC);
   expect(task.updated_at).toMatch(ISO_UTC);
