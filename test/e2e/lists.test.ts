@@ -283,6 +283,32 @@ describe.skipIf(!web.present)('lists in the web app', { timeout: 90_000 }, () =>
     await page.keyboard.press('Escape');
     expect(await focusedName(page)).toBe('More actions for “Three”');
 
+    // A move the server refuses is undone, and the page says why.
+    await page.route('**/api/tasks/*/move', (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: '/problems/task_not_found',
+          title: 'Not Found',
+          status: 404,
+          detail: 'No such task.',
+          code: 'task_not_found',
+          request_id: 'test',
+        }),
+      }),
+    );
+    await moreFor(page, 'Two').click();
+    await row(page, 'Two').getByRole('button', { name: 'Move up' }).click();
+    await page
+      .getByRole('alert')
+      .getByText('Could not move “Two”. No such task. It is back where it was.')
+      .waitFor();
+    expect(await shownTopLevel(page)).toEqual(['One', 'Three', 'Two']);
+    await page.unrouteAll();
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await moreFor(page, 'Two').click();
+
     // By drag: Two's handle onto the top half of One's row.
     moved = moveRequest(page);
     await row(page, 'Two')
@@ -330,6 +356,14 @@ describe.skipIf(!web.present)('lists in the web app', { timeout: 90_000 }, () =>
     expect(await listedTitles(page, 1)).toEqual(['Two']);
     await listLink(page, 'Home').click();
     expect(await listedTitles(page, 3)).toEqual(['Three', 'Part of three', 'One']);
+
+    // All tasks says which list each task is in.
+    await listLink(page, 'All tasks').click();
+    await page.getByRole('heading', { level: 1, name: 'Ines’s tasks' }).waitFor();
+    expect(await row(page, 'Two').locator('.list-badge').textContent()).toBe('In list Work');
+    expect(await row(page, 'Part of three').locator('.list-badge').textContent()).toBe(
+      'In list Home',
+    );
   });
 
   it('opens the lists from a menu button on a phone', async () => {
@@ -411,5 +445,13 @@ describe.skipIf(!web.present)('lists in the web app', { timeout: 90_000 }, () =>
     await phone.getByRole('button', { name: 'Lists', exact: true }).click();
     await phone.getByRole('dialog', { name: 'Lists' }).waitFor();
     await phone.screenshot({ path: join(screenshotDir, 'lists-375-drawer.png') });
+
+    const dark = await web.open({ dark: true });
+    await dark.context().addCookies(cookies);
+    await dark.goto(`/?list=${house.id}`);
+    expect(await listedTitles(dark, 7)).toHaveLength(7);
+    await dark.getByRole('button', { name: 'Delete list “House move”' }).click();
+    await dark.waitForLoadState('networkidle');
+    await dark.screenshot({ path: join(screenshotDir, 'lists-1280-dark.png'), fullPage: true });
   });
 });

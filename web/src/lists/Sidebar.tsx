@@ -3,7 +3,7 @@ import { ApiError } from '../api/client';
 import type { ListJson } from '../api/types';
 import { navigate } from '../navigation';
 import { useProfile } from '../tasks/hooks';
-import { draggedTask } from './drag-state';
+import { draggedTask, endDrag } from './drag-state';
 import { useCreateList, useLists } from './hooks';
 import { ListDot } from './ListDot';
 import { ListForm } from './ListForm';
@@ -170,6 +170,8 @@ function ListLink({ href, name, color, open, current, onNavigate, dropTarget, fo
   function drop(event: DragEvent<HTMLAnchorElement>) {
     setDropping(false);
     const task = droppable();
+    // The dragged row may leave the page before its dragend arrives.
+    endDrag();
     if (!task || !dropTarget) return;
     event.preventDefault();
     move.mutate(moveToList(task, dropTarget));

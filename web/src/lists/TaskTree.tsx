@@ -140,6 +140,7 @@ function TreeNode({ node, siblings, index, tools }: NodeProps) {
     onDrop: (event: DragEvent<HTMLElement>) => {
       setDropSide(null);
       const dragged = droppable();
+      endDrag();
       if (!dragged) return;
       event.preventDefault();
       const side = sideOf(event);

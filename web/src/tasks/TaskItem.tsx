@@ -10,6 +10,8 @@ type Mode = 'view' | 'edit' | 'confirm-delete';
 interface Props {
   task: TaskJson;
   onDeleted: () => void;
+  /** The task's list, where tasks of several lists are shown together. */
+  listName?: string;
   /** div when the item is one row of a tree node, whose li holds the subtasks too. */
   as?: 'li' | 'div';
   /** Before the checkbox: a tree's drag handle and expand button. */
@@ -26,6 +28,7 @@ interface Props {
 export function TaskItem({
   task,
   onDeleted,
+  listName,
   as: Row = 'li',
   leading,
   actions,
@@ -97,7 +100,7 @@ export function TaskItem({
       <div className="task-body">
         <p className="task-title">{task.title}</p>
         {task.description && <p className="task-description">{task.description}</p>}
-        <TaskMeta task={task} overdue={overdue} />
+        <TaskMeta task={task} overdue={overdue} listName={listName} />
       </div>
       {mode === 'confirm-delete' ? (
         <fieldset
@@ -150,9 +153,21 @@ export function TaskItem({
   );
 }
 
-function TaskMeta({ task, overdue }: { task: TaskJson; overdue: boolean }) {
+interface MetaProps {
+  task: TaskJson;
+  overdue: boolean;
+  listName: string | undefined;
+}
+
+function TaskMeta({ task, overdue, listName }: MetaProps) {
   const { subtasks } = task;
   const items = [
+    listName && (
+      <span key="list" className="badge list-badge">
+        <span className="visually-hidden">In list </span>
+        {listName}
+      </span>
+    ),
     subtasks.total > 0 && (
       <span key="progress" className="badge progress">
         <span aria-hidden="true">
