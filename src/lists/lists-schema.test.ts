@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxOf, insertList, insertUser } from '../../test/support/factories.js';
+import { insertRow } from '../../test/support/rows.js';
 import { insertTaskRow } from '../../test/support/task-rows.js';
 import { openTestDatabase } from '../../test/support/test-database.js';
 import type { Database, Queryable } from '../db/database.js';
@@ -19,20 +20,12 @@ interface ListRow {
   updated_at: Date;
 }
 
-async function insertListRow(
+function insertListRow(
   db: Queryable,
   ownerId: string,
   columns: Record<string, unknown> = {},
 ): Promise<ListRow> {
-  const values = { name: 'Groceries', ...columns };
-  const names = Object.keys(values);
-  const placeholders = names.map((_, i) => `$${i + 2}`);
-  const [row] = await db.query<ListRow>(
-    `INSERT INTO lists (owner_id, ${names.join(', ')}) VALUES ($1, ${placeholders.join(', ')})
-     RETURNING *`,
-    [ownerId, ...Object.values(values)],
-  );
-  return row!;
+  return insertRow<ListRow>(db, 'lists', { owner_id: ownerId, name: 'Groceries', ...columns });
 }
 
 async function updateList(db: Queryable, id: number, set: string): Promise<ListRow> {

@@ -2,25 +2,18 @@ import type { Queryable } from '../../src/db/database.js';
 import { statementOf } from '../../src/db/function-call.js';
 import type { TaskRow } from '../../src/tasks/repository.js';
 import type { TaskMove, TaskPlacement } from '../../src/tasks/task.js';
+import { insertRow } from './rows.js';
 
 // Tasks as rows, for tests of what the database itself enforces: written by plain SQL, or by
 // the functions the API calls, whose refusals come back as the SQLSTATE the database raised.
 
 /** A task inserted by plain SQL; a column left out takes what the database gives it. */
-export async function insertTaskRow(
+export function insertTaskRow(
   db: Queryable,
   userId: string,
   columns: Record<string, unknown> = {},
 ): Promise<TaskRow> {
-  const values = { title: 'A task', ...columns };
-  const names = Object.keys(values);
-  const placeholders = names.map((_, i) => `$${i + 2}`);
-  const [row] = await db.query<TaskRow>(
-    `INSERT INTO tasks (user_id, ${names.join(', ')}) VALUES ($1, ${placeholders.join(', ')})
-     RETURNING *`,
-    [userId, ...Object.values(values)],
-  );
-  return row!;
+  return insertRow<TaskRow>(db, 'tasks', { user_id: userId, title: 'A task', ...columns });
 }
 
 /** task_create as the API calls it: in a list, under a parent, or by default in the Inbox. */
