@@ -147,6 +147,18 @@ describe.each(['server', 'embedded'] as const)('subtasks on %s', (kind) => {
       expect((await taskRow(db, levels[0]!)).parent_id).toBeNull();
     });
 
+    it('never closes a loop in one statement that re-parents two tasks (TDC01)', async () => {
+      const [a] = await chain(1);
+      const [b] = await chain(1);
+      await expect(
+        db.query(
+          `UPDATE tasks SET parent_id = CASE id WHEN $1::bigint THEN $2::bigint ELSE $1::bigint END
+            WHERE id IN ($1, $2)`,
+          [a, b],
+        ),
+      ).rejects.toMatchObject(cycle);
+    });
+
     it('has a check of its own against a task under itself (tasks_parent_check)', async () => {
       // The nesting trigger refuses first; without it, the CHECK constraint still holds.
       const [task] = await chain(1);
