@@ -1,9 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Catalog, snapshotCatalog } from '../../test/support/catalog.js';
-import { createTestDatabase } from '../../test/support/test-database.js';
+import {
+  adminQuery,
+  createTestDatabase,
+  openServerDatabase,
+  urlFor,
+} from '../../test/support/test-database.js';
 import type { Database, Queryable, Row } from '../db/database.js';
 import { openEmbeddedDatabase } from '../db/embedded-database.js';
 import { Migrator } from '../db/migrator.js';
+import { rolesScript } from '../db/roles.js';
 
 // Migration 9 (lists) on a database that already holds users, tasks and idempotency keys:
 // every task goes to its owner's Inbox, numbered in the order the tasks were made, with its
@@ -27,7 +34,7 @@ const keyRows = (db: Queryable) => db.query('SELECT * FROM idempotency_keys ORDE
 /**
  * Three users at version 8: two with tasks made in another order than their ids (one tie of
  * created_at, broken by id), edited, completed and with set times, and one with none; stored
- * responses of a live task, and a claimed key with no response yet.
+ * responses of live tasks, and a claimed key with no response yet.
  */
 async function populate(db: Database): Promise<Populated> {
   const users = ['ann', 'bob', 'cyd'];
@@ -148,8 +155,9 @@ async function expectMigratedUp(db: Database, populated: Populated): Promise<voi
   expect(keys.find((k) => k.key === 'in-flight')?.response).toBeNull();
 }
 
-async function migrateUpAndBack(db: Database): Promise<void> {
-  const migrator = new Migrator(db);
+/** Migrates as `migrating`; populates and inspects as `db`. */
+async function migrateUpAndBack(db: Database, migrating: Database = db): Promise<void> {
+  const migrator = new Migrator(migrating);
   await migrator.migrate({ to: before });
   const populated = await populate(db);
 
@@ -174,9 +182,63 @@ describe('migration 9 on a populated database', () => {
     await migrateUpAndBack(database.db);
   });
 
+  it('as the owner role the migrations run as (not a superuser): the same', async () => {
+    // Row-level security is FORCED on tasks, idempotency_keys and lists, so it holds for
+    // their owner too: a statement of the migration reads and writes only what it lets through.
+    const suffix = randomBytes(4).toString('hex');
+    const names = {
+      owner: `todo_owner_${suffix}`,
+      app: `todo_app_${suffix}`,
+      database: `todo_lists_${suffix}`,
+    };
+    const script = rolesScript(names);
+    for (const statement of script.cluster) await adminQuery(statement);
+    const admin = openServerDatabase(urlFor(names.database));
+    const owner = openServerDatabase(urlFor(names.database, names.owner), 1);
+    cleanups.push(async () => {
+      await Promise.all([admin.close(), owner.close()]);
+      await adminQuery(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`);
+      await adminQuery(`DROP ROLE IF EXISTS ${names.owner}`);
+      await adminQuery(`DROP ROLE IF EXISTS ${names.app}`);
+    });
+    for (const statement of script.database) await admin.query(statement);
+    await migrateUpAndBack(admin, owner);
+  });
+
   it('on embedded: the same', async () => {
     const db = await openEmbeddedDatabase(undefined);
     cleanups.push(() => db.close());
     await migrateUpAndBack(db);
+  });
+
+  it('gives the stored response of a task deleted since the fields of a task too', async () => {
+    // A replay answers with the stored task, which has every field of a task in the API.
+    const database = await createTestDatabase({ migrate: false });
+    cleanups.push(() => database.drop());
+    const { db } = database;
+    await new Migrator(db).migrate({ to: before });
+    await db.query("INSERT INTO users (id, name, email) VALUES ('dee', 'Dee', 'dee@example.test')");
+    await db.query(
+      `WITH made AS (INSERT INTO tasks (user_id, title) VALUES ('dee', 'Short-lived') RETURNING *)
+       INSERT INTO idempotency_keys (user_id, key, fingerprint, response)
+       SELECT user_id, 'gone', 'f', to_jsonb(made) FROM made`,
+    );
+    await db.query("DELETE FROM tasks WHERE user_id = 'dee'");
+    await new Migrator(db).migrate({ to: before + 1 });
+
+    const [replay] = await db.query(
+      "SELECT * FROM task_create('dee', 'Short-lived', NULL, NULL, NULL, NULL, NULL, 'gone', 'f', NULL, NULL, NULL)",
+    );
+    const [inbox] = await db.query<{ id: number }>(
+      "SELECT id FROM lists WHERE owner_id = 'dee' AND inbox",
+    );
+    expect(replay).toMatchObject({
+      title: 'Short-lived',
+      list_id: inbox!.id,
+      parent_id: null,
+      position: expect.stringMatching(/^[0-9A-Za-z]{2,200}$/),
+      subtasks_total: 0,
+      subtasks_completed: 0,
+    });
   });
 });

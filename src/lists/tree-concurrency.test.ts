@@ -274,3 +274,45 @@ describe('two changes that together would reach a sixth level', () => {
     expect(await siblings(list, leaf)).toEqual([]);
   });
 });
+
+describe('a place named by a task that another transaction moves meanwhile', () => {
+  // The parent or the sibling a create or a move names is where it stands once the other
+  // transaction has committed, not where it stood when this one began.
+  it('a subtask made under a task whose root moves to another list goes to that list', async () => {
+    const { user, tasks } = await listWithTasks(1);
+    const other = await insertList(server.db, user);
+    const root = tasks[0]!;
+    const parentId = Number((await createTaskRow(server.db, user, 'Child', { parentId: root })).id);
+    const outcome = await interleave(
+      (tx) => moveTaskRow(tx, user, root, { listId: other }),
+      (db) => createTaskRow(db, user, 'Grandchild', { parentId }),
+    );
+    expect(outcome).toMatchObject({
+      status: 'fulfilled',
+      value: { list_id: other, parent_id: parentId },
+    });
+  });
+
+  it('a task moved before a sibling that moves under another parent goes with it', async () => {
+    const { user, list, tasks } = await listWithTasks(3);
+    const [a, b, c] = tasks as [number, number, number];
+    const outcome = await interleave(
+      (tx) => moveTaskRow(tx, user, b, { parentId: a }),
+      (db) => moveTaskRow(db, user, c, { beforeId: b }),
+    );
+    fulfilled(outcome);
+    expect(ids(await siblings(list, a))).toEqual([c, b]);
+  });
+
+  it('a task moved before a sibling that moves to another list goes with it', async () => {
+    const { user, tasks } = await listWithTasks(3);
+    const other = await insertList(server.db, user);
+    const [, b, c] = tasks as [number, number, number];
+    const outcome = await interleave(
+      (tx) => moveTaskRow(tx, user, b, { listId: other }),
+      (db) => moveTaskRow(db, user, c, { beforeId: b }),
+    );
+    fulfilled(outcome);
+    expect(ids(await siblings(other, null))).toEqual([c, b]);
+  });
+});

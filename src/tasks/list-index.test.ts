@@ -286,7 +286,8 @@ describe('keyset pages while tasks are inserted and deleted between them', () =>
 
 describe('the list query on one list of 100 000 tasks', () => {
   // A list's page, newest first, is one range of tasks_list_created_idx, subtasks (30 under
-  // each of the list's first 50 tasks) and all.
+  // each of the list's first 50 tasks) and all; its manual order at the top level, or under
+  // one task, one range of tasks_sibling_position_key.
   let user: string;
   let list: number;
 
@@ -337,6 +338,40 @@ describe('the list query on one list of 100 000 tasks', () => {
     expectRangeScans(await reads(user, second, 8), 'tasks_list_created_idx', 8);
     const next = await tasks.list(user, second);
     expect(next.tasks.map((t) => t.id)).toEqual((await expectedIds('true', order, 40)).slice(20));
+  });
+
+  it('reads a page of the top level in manual order from tasks_sibling_position_key', async () => {
+    const query = page({
+      sort: 'position',
+      order: 'asc',
+      filters: { listId: list, parentId: 'none' },
+    });
+    expectRangeScans(await reads(user, query), 'tasks_sibling_position_key', 1);
+    expectRangeScans(await reads(user, query, 8), 'tasks_sibling_position_key', 8);
+    const first = await tasks.list(user, query);
+    const condition = 'parent_id IS NULL';
+    expect(first.tasks.map((t) => t.id)).toEqual(await expectedIds(condition, 'position'));
+
+    const second = { ...query, after: first.next! };
+    expectRangeScans(await reads(user, second, 8), 'tasks_sibling_position_key', 8);
+    const next = await tasks.list(user, second);
+    expect(next.tasks.map((t) => t.id)).toEqual(
+      (await expectedIds(condition, 'position', 40)).slice(20),
+    );
+  });
+
+  it('reads a page of one task’s subtasks in manual order from tasks_sibling_position_key', async () => {
+    const [parent] = await expectedIds('parent_id IS NULL', 'position', 1);
+    const query = page({
+      sort: 'position',
+      order: 'asc',
+      filters: { listId: list, parentId: parent! },
+    });
+    expectRangeScans(await reads(user, query), 'tasks_sibling_position_key', 1);
+    const first = await tasks.list(user, query);
+    expect(first.tasks.map((t) => t.id)).toEqual(
+      await expectedIds(`parent_id = ${parent}`, 'position'),
+    );
   });
 });
 
