@@ -259,7 +259,8 @@ END
 $$;
 
 DROP INDEX tasks_list_created_idx;
-DROP INDEX tasks_sibling_position_key;
+DROP INDEX tasks_top_level_position_key;
+DROP INDEX tasks_subtask_position_key;
 ALTER TABLE tasks
   DROP CONSTRAINT tasks_parent_fkey,
   DROP CONSTRAINT tasks_list_fkey,
@@ -272,9 +273,11 @@ ALTER TABLE tasks
   DROP COLUMN position,
   DROP COLUMN subtasks_total,
   DROP COLUMN subtasks_completed;
+ALTER TABLE idempotency_keys NO FORCE ROW LEVEL SECURITY;
 UPDATE idempotency_keys
    SET response = response - '{list_id,parent_id,position,subtasks_total,subtasks_completed}'::text[]
  WHERE response IS NOT NULL;
+ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;
 
 DROP TRIGGER users_create_inbox ON users;
 DROP FUNCTION users_create_inbox();

@@ -95,12 +95,6 @@ CREATE TRIGGER users_create_inbox AFTER INSERT ON users
 
 INSERT INTO lists (owner_id, name, inbox) SELECT id, 'Inbox', true FROM users;
 
-ALTER TABLE lists ENABLE ROW LEVEL SECURITY;
-ALTER TABLE lists FORCE ROW LEVEL SECURITY;
-CREATE POLICY lists_owner ON lists
-  USING (owner_id = nullif(current_setting('app.user_id', true), ''))
-  WITH CHECK (owner_id = nullif(current_setting('app.user_id', true), ''));
-
 -- Tasks: existing ones go to their owner's Inbox, numbered in the order they were made.
 -- The migration sees every row (no app.user_id here) and changes no version or time.
 ALTER TABLE tasks NO FORCE ROW LEVEL SECURITY;
@@ -118,12 +112,30 @@ UPDATE tasks t
           FROM tasks) AS numbered,
        lists l
  WHERE numbered.id = t.id AND l.owner_id = t.user_id AND l.inbox;
--- Stored idempotent responses answer with the task as it is now.
+-- Stored idempotent responses answer with the task as it is now; one whose task was
+-- deleted since, with the place it would have had: the top of the Inbox.
+ALTER TABLE idempotency_keys NO FORCE ROW LEVEL SECURITY;
 UPDATE idempotency_keys k SET response = to_jsonb(t)
   FROM tasks t
  WHERE k.response IS NOT NULL AND t.user_id = k.user_id AND t.id = (k.response->>'id')::bigint;
+UPDATE idempotency_keys k
+   SET response = k.response || jsonb_build_object(
+         'list_id', l.id, 'parent_id', NULL, 'position', position_key(0),
+         'subtasks_total', 0, 'subtasks_completed', 0)
+  FROM lists l
+ WHERE k.response IS NOT NULL AND NOT k.response ? 'list_id'
+   AND l.owner_id = k.user_id AND l.inbox;
+ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;
 ALTER TABLE tasks ENABLE TRIGGER tasks_before_update;
 ALTER TABLE tasks FORCE ROW LEVEL SECURITY;
+
+-- Row-level security on lists once the migration has read them (FORCE binds the owner too).
+ALTER TABLE lists ENABLE ROW LEVEL SECURITY;
+ALTER TABLE lists FORCE ROW LEVEL SECURITY;
+CREATE POLICY lists_owner ON lists
+  USING (owner_id = nullif(current_setting('app.user_id', true), ''))
+  WITH CHECK (owner_id = nullif(current_setting('app.user_id', true), ''));
+
 
 ALTER TABLE tasks
   ALTER COLUMN list_id SET NOT NULL,
@@ -139,9 +151,13 @@ ALTER TABLE tasks
   ADD CONSTRAINT tasks_position_check CHECK (position ~ '^[0-9A-Za-z]{2,200}$'),
   ADD CONSTRAINT tasks_subtasks_check CHECK (
     subtasks_completed BETWEEN 0 AND subtasks_total);
--- Siblings never share a position; also the manual order's index (parent_id = $ or IS NULL).
-CREATE UNIQUE INDEX tasks_sibling_position_key ON tasks (list_id, parent_id, position)
-  NULLS NOT DISTINCT;
+-- Siblings never share a position, and a page in manual order is one range of one of these:
+-- a list's top level, or one task's subtasks (which are always in its list). Each row is in
+-- exactly one of them, so they cost a write what one index would.
+CREATE UNIQUE INDEX tasks_top_level_position_key ON tasks (list_id, position)
+  WHERE parent_id IS NULL;
+CREATE UNIQUE INDEX tasks_subtask_position_key ON tasks (parent_id, position)
+  WHERE parent_id IS NOT NULL;
 -- A list's page in the default order reads one page of entries, as the owner's does.
 CREATE INDEX tasks_list_created_idx ON tasks (list_id, created_at DESC, id DESC);
 
@@ -324,73 +340,90 @@ DECLARE
   v_parent_list bigint;
   v_neighbour text;
 BEGIN
-  IF v_sibling_id IS NOT NULL THEN
-    IF v_sibling_id = p_task_id THEN
-      RAISE EXCEPTION 'a task cannot stand next to itself' USING ERRCODE = 'TDS01';
-    END IF;
-    SELECT * INTO v_sibling FROM tasks t WHERE t.user_id = p_user_id AND t.id = v_sibling_id;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'no such task' USING ERRCODE = 'TDN01';
-    END IF;
-    IF p_parent_given AND p_parent_id IS DISTINCT FROM v_sibling.parent_id THEN
-      RAISE EXCEPTION 'that task has another parent' USING ERRCODE = 'TDS01';
-    END IF;
-    IF p_list_id IS NOT NULL AND p_list_id <> v_sibling.list_id THEN
-      RAISE EXCEPTION 'that task is in another list' USING ERRCODE = 'TDM01';
-    END IF;
-    target_list := v_sibling.list_id;
-    target_parent := v_sibling.parent_id;
-  ELSIF p_parent_given AND p_parent_id IS NOT NULL THEN
-    SELECT t.list_id INTO v_parent_list FROM tasks t
-     WHERE t.user_id = p_user_id AND t.id = p_parent_id;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'no such task' USING ERRCODE = 'TDN01';
-    END IF;
-    IF p_list_id IS NOT NULL AND p_list_id <> v_parent_list THEN
-      RAISE EXCEPTION 'a subtask lives in its parent''s list' USING ERRCODE = 'TDM01';
-    END IF;
-    target_list := v_parent_list;
-    target_parent := p_parent_id;
-  ELSE
-    target_list := coalesce(p_list_id, p_current_list);
-    target_parent := NULL;
-    IF target_list IS NULL THEN
-      SELECT l.id INTO target_list FROM lists l WHERE l.owner_id = p_user_id AND l.inbox;
+  IF v_sibling_id = p_task_id THEN
+    RAISE EXCEPTION 'a task cannot stand next to itself' USING ERRCODE = 'TDS01';
+  END IF;
+  -- The parent or sibling named decides the list; it is read again once the list is locked,
+  -- since it may have moved while this transaction waited for the lock.
+  FOR v_attempt IN 1..5 LOOP
+    IF v_sibling_id IS NOT NULL THEN
+      SELECT * INTO v_sibling FROM tasks t WHERE t.user_id = p_user_id AND t.id = v_sibling_id;
       IF NOT FOUND THEN
-        -- The account is gone (a token that outlived it).
-        RAISE EXCEPTION 'no such user' USING ERRCODE = '23503';
+        RAISE EXCEPTION 'no such task' USING ERRCODE = 'TDN01';
+      END IF;
+      EXIT WHEN v_attempt > 1 AND v_sibling.list_id = target_list
+        AND v_sibling.parent_id IS NOT DISTINCT FROM target_parent;
+      IF p_parent_given AND p_parent_id IS DISTINCT FROM v_sibling.parent_id THEN
+        RAISE EXCEPTION 'that task has another parent' USING ERRCODE = 'TDS01';
+      END IF;
+      IF p_list_id IS NOT NULL AND p_list_id <> v_sibling.list_id THEN
+        RAISE EXCEPTION 'that task is in another list' USING ERRCODE = 'TDM01';
+      END IF;
+      target_list := v_sibling.list_id;
+      target_parent := v_sibling.parent_id;
+    ELSIF p_parent_given AND p_parent_id IS NOT NULL THEN
+      SELECT t.list_id INTO v_parent_list FROM tasks t
+       WHERE t.user_id = p_user_id AND t.id = p_parent_id;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'no such task' USING ERRCODE = 'TDN01';
+      END IF;
+      EXIT WHEN v_attempt > 1 AND v_parent_list = target_list;
+      IF p_list_id IS NOT NULL AND p_list_id <> v_parent_list THEN
+        RAISE EXCEPTION 'a subtask lives in its parent''s list' USING ERRCODE = 'TDM01';
+      END IF;
+      target_list := v_parent_list;
+      target_parent := p_parent_id;
+    ELSE
+      EXIT WHEN v_attempt > 1;
+      target_list := coalesce(p_list_id, p_current_list);
+      target_parent := NULL;
+      IF target_list IS NULL THEN
+        SELECT l.id INTO target_list FROM lists l WHERE l.owner_id = p_user_id AND l.inbox;
+        IF NOT FOUND THEN
+          -- The account is gone (a token that outlived it).
+          RAISE EXCEPTION 'no such user' USING ERRCODE = '23503';
+        END IF;
       END IF;
     END IF;
-  END IF;
+    -- The lists involved, in id order so that two moves between the same lists cannot
+    -- deadlock; the target must be the caller's.
+    PERFORM 1 FROM lists l
+     WHERE l.id IN (target_list, p_current_list) AND l.owner_id = p_user_id
+     ORDER BY l.id FOR NO KEY UPDATE;
+    IF NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = target_list AND l.owner_id = p_user_id) THEN
+      RAISE EXCEPTION 'no such list' USING ERRCODE = 'TDN02';
+    END IF;
+  END LOOP;
 
-  -- The lists involved, in id order so that two moves between the same lists cannot
-  -- deadlock; the target must be the caller's.
-  PERFORM 1 FROM lists l
-   WHERE l.id IN (target_list, p_current_list) AND l.owner_id = p_user_id
-   ORDER BY l.id FOR NO KEY UPDATE;
-  IF NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = target_list AND l.owner_id = p_user_id) THEN
-    RAISE EXCEPTION 'no such list' USING ERRCODE = 'TDN02';
-  END IF;
-
-  IF p_before_id IS NOT NULL THEN
+  -- Each neighbour is read from the index of its sibling group: a list's top level, or one
+  -- task's subtasks.
+  IF p_before_id IS NOT NULL AND v_sibling.parent_id IS NULL THEN
     SELECT max(t.position) INTO v_neighbour FROM tasks t
-     WHERE t.list_id = v_sibling.list_id AND t.parent_id IS NOT DISTINCT FROM v_sibling.parent_id
+     WHERE t.list_id = v_sibling.list_id AND t.parent_id IS NULL
        AND t.position < v_sibling.position AND t.id IS DISTINCT FROM p_task_id;
     target_position := position_between(v_neighbour, v_sibling.position);
+  ELSIF p_before_id IS NOT NULL THEN
+    SELECT max(t.position) INTO v_neighbour FROM tasks t
+     WHERE t.parent_id = v_sibling.parent_id
+       AND t.position < v_sibling.position AND t.id IS DISTINCT FROM p_task_id;
+    target_position := position_between(v_neighbour, v_sibling.position);
+  ELSIF p_after_id IS NOT NULL AND v_sibling.parent_id IS NULL THEN
+    SELECT min(t.position) INTO v_neighbour FROM tasks t
+     WHERE t.list_id = v_sibling.list_id AND t.parent_id IS NULL
+       AND t.position > v_sibling.position AND t.id IS DISTINCT FROM p_task_id;
+    target_position := position_between(v_sibling.position, v_neighbour);
   ELSIF p_after_id IS NOT NULL THEN
     SELECT min(t.position) INTO v_neighbour FROM tasks t
-     WHERE t.list_id = v_sibling.list_id AND t.parent_id IS NOT DISTINCT FROM v_sibling.parent_id
+     WHERE t.parent_id = v_sibling.parent_id
        AND t.position > v_sibling.position AND t.id IS DISTINCT FROM p_task_id;
     target_position := position_between(v_sibling.position, v_neighbour);
   ELSIF target_parent IS NULL THEN
     SELECT max(t.position) INTO v_neighbour FROM tasks t
-     WHERE t.list_id = target_list AND t.parent_id IS NULL
-       AND t.id IS DISTINCT FROM p_task_id;
+     WHERE t.list_id = target_list AND t.parent_id IS NULL AND t.id IS DISTINCT FROM p_task_id;
     target_position := position_between(v_neighbour, NULL);
   ELSE
     SELECT max(t.position) INTO v_neighbour FROM tasks t
-     WHERE t.list_id = target_list AND t.parent_id = target_parent
-       AND t.id IS DISTINCT FROM p_task_id;
+     WHERE t.parent_id = target_parent AND t.id IS DISTINCT FROM p_task_id;
     target_position := position_between(v_neighbour, NULL);
   END IF;
 END
@@ -689,11 +722,24 @@ BEGIN
     ELSIF p_sort = 'due_date' THEN
       -- After a dated row come later dates, then the undated rows.
       v_where := v_where || format(' AND (due_date IS NULL OR (due_date, id) %s ($11, $10))', v_cmp);
+    ELSIF p_sort = 'position' AND (p_parent_id IS NOT NULL OR p_top_level) THEN
+      v_where := v_where || format(' AND position %s $17', v_cmp);
     ELSE
       v_where := v_where || format(' AND (%I, id) %s (%s, $10)', v_key, v_cmp, v_after);
     END IF;
   END IF;
 
+  -- Within one sibling group a position is unique: it alone is the order, so the page is one
+  -- range of that group's index.
+  IF p_sort = 'position' AND (p_parent_id IS NOT NULL OR p_top_level) THEN
+    RETURN QUERY EXECUTE format(
+      'SELECT * FROM tasks WHERE %s ORDER BY position %s LIMIT $2',
+      v_where, v_direction)
+    USING p_user_id, p_limit, p_completed, p_status, p_priority, p_tags, v_pattern,
+          p_due_before, p_due_after, p_after_id, p_after_time, p_after_priority, p_after_title,
+          p_list_id, p_parent_id, p_top_level, p_after_position;
+    RETURN;
+  END IF;
   RETURN QUERY EXECUTE format(
     'SELECT * FROM tasks WHERE %s ORDER BY %I %s%s, id %s LIMIT $2',
     v_where, v_key, v_direction, CASE WHEN p_sort = 'due_date' THEN ' NULLS LAST' ELSE '' END,

@@ -172,24 +172,24 @@ describe.each(['server', 'embedded'] as const)('subtasks on %s', (kind) => {
   });
 
   describe('positions', () => {
-    it('are never shared by two top-level tasks of a list (tasks_sibling_position_key)', async () => {
+    it('are never shared by two top-level tasks of a list (tasks_top_level_position_key)', async () => {
       const list = await insertList(db, user);
       await insertTaskRow(db, user, { list_id: list, position: 'a5' });
       await expect(
         insertTaskRow(db, user, { list_id: list, position: 'a5' }),
-      ).rejects.toMatchObject(uniqueViolation('tasks_sibling_position_key'));
+      ).rejects.toMatchObject(uniqueViolation('tasks_top_level_position_key'));
       const other = await insertTaskRow(db, user, { list_id: list, position: 'a6' });
       await expect(updateTask(db, Number(other.id), "position = 'a5'")).rejects.toMatchObject(
-        uniqueViolation('tasks_sibling_position_key'),
+        uniqueViolation('tasks_top_level_position_key'),
       );
     });
 
-    it('are never shared by two subtasks of one parent (tasks_sibling_position_key)', async () => {
+    it('are never shared by two subtasks of one parent (tasks_subtask_position_key)', async () => {
       const [parent] = await chain(1);
       await insertTaskRow(db, user, { parent_id: parent, position: 'a5' });
       await expect(
         insertTaskRow(db, user, { parent_id: parent, position: 'a5' }),
-      ).rejects.toMatchObject(uniqueViolation('tasks_sibling_position_key'));
+      ).rejects.toMatchObject(uniqueViolation('tasks_subtask_position_key'));
     });
 
     it('may repeat under another parent, at the top level, and in another list', async () => {
