@@ -5,10 +5,18 @@ import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import {
+  authPost,
+  BASE_URL,
+  startTestApi,
+  type TestApi,
+  type TestUser,
+} from '../../test/support/api.js';
+import { buildUser } from '../../test/support/factories.js';
+import { captureLogs } from '../../test/support/logs.js';
+import { countRows } from '../../test/support/test-database.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { Problem } from '../http/problem.js';
-import { createLogger } from '../logger.js';
 import type { Auth } from './auth.js';
 import { resolveAuthSecret } from './auth-secret.js';
 
@@ -77,7 +85,7 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
 
   beforeAll(async () => {
     api = await startTestApi();
-    ann = await api.signUp();
+    ann = await buildUser(api);
   });
   afterAll(() => api.close());
   afterEach(() => {
@@ -162,7 +170,7 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
     });
 
     it('a JWT whose payload was changed and re-encoded under the old signature', async () => {
-      const bob = await api.signUp();
+      const bob = await buildUser(api);
       const forged = withPayload(ann.jwt, (claims) => {
         claims.sub = bob.id;
         claims.id = bob.id;
@@ -212,7 +220,7 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
     });
 
     it('the cookie and the session token of a session that signed out', async () => {
-      const carl = await api.signUp();
+      const carl = await buildUser(api);
       expect((await api.request('/api/tasks', { headers: { cookie: carl.cookie } })).status).toBe(
         200,
       );
@@ -268,36 +276,30 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
   describe('/api/auth', () => {
     it('creates no second account for an existing email in another case', async () => {
       const email = `Dana-${randomBytes(4).toString('hex')}@Example.test`;
-      const first = await api.request('/api/auth/sign-up/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: BASE_URL },
-        body: JSON.stringify({ email, password: 'first-password-1', name: 'Dana' }),
+      const first = await authPost(api, '/api/auth/sign-up/email', {
+        email,
+        password: 'first-password-1',
+        name: 'Dana',
       });
       expect(first.status).toBe(200);
       for (const variant of [email.toLowerCase(), email.toUpperCase()]) {
-        const again = await api.request('/api/auth/sign-up/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE_URL },
-          body: JSON.stringify({ email: variant, password: 'second-password-2', name: 'Eve' }),
+        const again = await authPost(api, '/api/auth/sign-up/email', {
+          email: variant,
+          password: 'second-password-2',
+          name: 'Eve',
         });
         // The same answer as for a new email (see auth-hardening.test.ts), and no session.
         expect(again.status).toBe(200);
         expect(again.headers.get('set-cookie')).toBeNull();
       }
-      const rows = await api.database.db.query<{ count: number }>(
-        'SELECT count(*)::int AS count FROM users WHERE lower(email) = lower($1)',
-        [email],
+      expect(await countRows(api.database.db, 'users', 'lower(email) = lower($1)', [email])).toBe(
+        1,
       );
-      expect(rows[0]!.count).toBe(1);
     });
 
     it('says the same thing for a wrong password and an unknown email', async () => {
       const signIn = (email: string, password: string) =>
-        api.request('/api/auth/sign-in/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE_URL },
-          body: JSON.stringify({ email, password }),
-        });
+        authPost(api, '/api/auth/sign-in/email', { email, password });
       expect((await signIn(ann.email, ann.password)).status).toBe(200);
 
       const wrongPassword = await signIn(ann.email, 'not-the-password-1');
@@ -317,15 +319,14 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
 
     it("keeps Better Auth's own JSON error shape, not problem+json", async () => {
       const responses = [
-        await api.request('/api/auth/sign-in/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE_URL },
-          body: JSON.stringify({ email: ann.email, password: 'not-the-password-1' }),
+        await authPost(api, '/api/auth/sign-in/email', {
+          email: ann.email,
+          password: 'not-the-password-1',
         }),
-        await api.request('/api/auth/sign-up/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE_URL },
-          body: JSON.stringify({ email: 'not-an-email', password: 'whatever-pass-1', name: 'X' }),
+        await authPost(api, '/api/auth/sign-up/email', {
+          email: 'not-an-email',
+          password: 'whatever-pass-1',
+          name: 'X',
         }),
       ];
       for (const response of responses) {
@@ -353,7 +354,7 @@ describe('JWKS cache', () => {
     api = await startTestApi();
     expect(created.auths).toHaveLength(before + 1);
     auth = created.auths.at(-1)!;
-    user = await api.signUp();
+    user = await buildUser(api);
   });
   afterAll(() => api.close());
 
@@ -392,14 +393,9 @@ describe('BETTER_AUTH_SECRET', () => {
     for (const directory of directories) rmSync(directory, { recursive: true, force: true });
   });
 
-  function capturingLogger() {
-    const lines: string[] = [];
-    return { lines, logger: createLogger('info', { write: (line: string) => lines.push(line) }) };
-  }
-
   it('is required in production: resolving it fails naming the variable', () => {
     const config = loadConfig({ NODE_ENV: 'production' });
-    const { logger } = capturingLogger();
+    const { logger } = captureLogs('info');
     expect(() => resolveAuthSecret(config, logger)).toThrow(ConfigError);
     expect(() => resolveAuthSecret(config, logger)).toThrow(/BETTER_AUTH_SECRET/);
   });
@@ -407,7 +403,7 @@ describe('BETTER_AUTH_SECRET', () => {
   it('is used as given in production', () => {
     const secret = randomBytes(32).toString('hex');
     const config = loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: secret });
-    expect(resolveAuthSecret(config, capturingLogger().logger)).toBe(secret);
+    expect(resolveAuthSecret(config, captureLogs('info').logger)).toBe(secret);
   });
 
   it('is generated in development into DATA_DIR/auth-secret (mode 0600), with a warning, and reused', () => {
@@ -415,20 +411,19 @@ describe('BETTER_AUTH_SECRET', () => {
     directories.push(root);
     const dataDir = join(root, 'nested', 'data');
     const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir });
-    const { lines, logger } = capturingLogger();
+    const { lines, text, logger } = captureLogs('info');
 
     const secret = resolveAuthSecret(config, logger);
     expect(secret.length).toBeGreaterThanOrEqual(32);
     const path = join(dataDir, 'auth-secret');
     expect(readFileSync(path, 'utf8').trim()).toBe(secret);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const warnings = lines.map((line) => JSON.parse(line) as { level: string; msg: string });
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
       level: 'warn',
       msg: expect.stringMatching(/BETTER_AUTH_SECRET/),
     });
-    expect(lines.join('')).not.toContain(secret);
+    expect(text()).not.toContain(secret);
 
     expect(resolveAuthSecret(config, logger)).toBe(secret);
     expect(resolveAuthSecret(loadConfig({ DATA_DIR: dataDir }), logger)).toBe(secret);

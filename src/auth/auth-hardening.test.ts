@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, startTestApi, type TestApi } from '../../test/support/api.js';
-import { createLogger } from '../logger.js';
+import { authPost, startTestApi, type TestApi } from '../../test/support/api.js';
+import { buildUser } from '../../test/support/factories.js';
+import { captureLogs, type LogLine } from '../../test/support/logs.js';
+import { countRows } from '../../test/support/test-database.js';
 import { accountPseudonym } from './account-pseudonym.js';
 import { INVALID_ORIGIN_MESSAGE, NAME_MAX_LENGTH } from './auth-policy.js';
 import { commonPasswords, isCommonPassword } from './password-policy.js';
@@ -31,19 +33,6 @@ function shapeOf(value: unknown): unknown {
   return typeof value;
 }
 
-function post(
-  api: TestApi,
-  path: string,
-  body: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  return api.request(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: BASE_URL, ...headers },
-    body: JSON.stringify(body),
-  });
-}
-
 describe('sign-up', () => {
   let api: TestApi;
   beforeAll(async () => {
@@ -51,11 +40,11 @@ describe('sign-up', () => {
   });
   afterAll(() => api.close());
 
-  const signUp = (body: Record<string, unknown>) => post(api, '/api/auth/sign-up/email', body);
+  const signUp = (body: Record<string, unknown>) => authPost(api, '/api/auth/sign-up/email', body);
 
   describe('does not reveal whether an email already has an account', () => {
     it('answers a taken email with the same status, body shape and headers as a new one', async () => {
-      const taken = await api.signUp();
+      const taken = await buildUser(api);
       const fresh = await signUp({
         email: uniqueEmail('fresh'),
         password: 'a-new-account-password',
@@ -81,14 +70,8 @@ describe('sign-up', () => {
     });
 
     it('creates no session for the existing account', async () => {
-      const taken = await api.signUp();
-      const sessions = async () =>
-        (
-          await api.database.db.query<{ count: number }>(
-            'SELECT count(*)::int AS count FROM sessions WHERE user_id = $1',
-            [taken.id],
-          )
-        )[0]!.count;
+      const taken = await buildUser(api);
+      const sessions = () => countRows(api.database.db, 'sessions', 'user_id = $1', [taken.id]);
       const before = await sessions();
       const again = await signUp({
         email: taken.email,
@@ -98,7 +81,7 @@ describe('sign-up', () => {
       expect(again.status).toBe(200);
       expect(await sessions()).toBe(before);
       // The password sent to sign-up did not become the account's password either.
-      const signIn = await post(api, '/api/auth/sign-in/email', {
+      const signIn = await authPost(api, '/api/auth/sign-in/email', {
         email: taken.email,
         password: 'an-attackers-password',
       });
@@ -109,7 +92,7 @@ describe('sign-up', () => {
       const email = uniqueEmail('new');
       const password = 'brand-new-account-pw';
       expect((await signUp({ email, password, name: 'New' })).status).toBe(200);
-      const signIn = await post(api, '/api/auth/sign-in/email', { email, password });
+      const signIn = await authPost(api, '/api/auth/sign-in/email', { email, password });
       expect(signIn.status).toBe(200);
       expect(signIn.headers.get('set-auth-token')).toEqual(expect.any(String));
     });
@@ -192,7 +175,7 @@ describe('per-account sign-in limit', () => {
   // Every attempt from another address, so the per-address limit never applies.
   const fromNewAddress = () => ({ 'x-forwarded-for': `198.51.100.${++counter % 250}` });
   const signIn = (email: string, password: string) =>
-    post(api, '/api/auth/sign-in/email', { email, password }, fromNewAddress());
+    authPost(api, '/api/auth/sign-in/email', { email, password }, fromNewAddress());
   const expireLock = (email: string) =>
     api.database.db.query(
       `UPDATE sign_in_failures SET locked_until = now() - interval '1 second' WHERE account_key = $1`,
@@ -205,7 +188,7 @@ describe('per-account sign-in limit', () => {
   afterAll(() => api.close());
 
   it('limits 12 wrong passwords for one account from 12 addresses: 429 with Retry-After', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let attempt = 0; attempt < 12; attempt++) {
@@ -241,7 +224,7 @@ describe('per-account sign-in limit', () => {
   });
 
   it('doubles the lockout after each further failure', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     for (let attempt = 0; attempt <= SIGN_IN_LIMITS.FREE_ATTEMPTS; attempt++) {
       expect((await signIn(user.email, 'wrong-password-y')).status).toBe(401);
     }
@@ -255,7 +238,7 @@ describe('per-account sign-in limit', () => {
   });
 
   it('starts the count over after a successful sign-in', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     for (let attempt = 0; attempt <= SIGN_IN_LIMITS.FREE_ATTEMPTS; attempt++) {
       expect((await signIn(user.email, 'wrong-password-z')).status).toBe(401);
     }
@@ -287,10 +270,10 @@ describe('per-account sign-in limit with AUTH_RATE_LIMIT=off', () => {
   afterAll(() => api.close());
 
   it('still applies: AUTH_RATE_LIMIT=off turns off the per-address limit only', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const statuses: number[] = [];
     for (let attempt = 0; attempt < SIGN_IN_LIMITS.FREE_ATTEMPTS + 2; attempt++) {
-      const response = await post(api, '/api/auth/sign-in/email', {
+      const response = await authPost(api, '/api/auth/sign-in/email', {
         email: user.email,
         password: 'wrong-password-v',
       });
@@ -319,7 +302,7 @@ describe('CSRF and origin checks', () => {
     ['TEST=1', { TEST: '1' }],
   ])('refuses a cross-site form POST sign-in under %s', async (_, env) => {
     Object.assign(process.env, env);
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const form = await api.request('/api/auth/sign-in/email', {
       method: 'POST',
       headers: {
@@ -330,7 +313,7 @@ describe('CSRF and origin checks', () => {
     });
     expect(form.status).toBe(403);
     expect(form.headers.get('set-cookie')).toBeNull();
-    const json = await post(
+    const json = await authPost(
       api,
       '/api/auth/sign-in/email',
       { email: user.email, password: user.password },
@@ -351,7 +334,7 @@ describe('trusted origins without BETTER_AUTH_URL', () => {
   it.each(['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000'])(
     'lets %s sign up',
     async (origin) => {
-      const response = await post(
+      const response = await authPost(
         api,
         '/api/auth/sign-up/email',
         { email: uniqueEmail('origin'), password: 'loopback-password-1', name: 'Loop' },
@@ -362,7 +345,7 @@ describe('trusted origins without BETTER_AUTH_URL', () => {
   );
 
   it('tells any other origin to set BETTER_AUTH_URL', async () => {
-    const response = await post(
+    const response = await authPost(
       api,
       '/api/auth/sign-up/email',
       { email: uniqueEmail('origin'), password: 'loopback-password-1', name: 'Far' },
@@ -377,30 +360,26 @@ describe('trusted origins without BETTER_AUTH_URL', () => {
 });
 
 describe('auth decision logs', () => {
-  interface LogLine {
-    msg?: string;
+  interface AuthLine extends LogLine {
     event?: string;
     component?: string;
-    request_id?: string;
     client_address?: string;
     account?: string;
-    [key: string]: unknown;
   }
-  const raw: string[] = [];
-  const lines = () => raw.map((line) => JSON.parse(line) as LogLine);
+  const logs = captureLogs<AuthLine>('debug');
   let api: TestApi;
 
   beforeAll(async () => {
     api = await startTestApi({
       env: { TRUST_PROXY: 'true', AUTH_RATE_LIMIT: 'off' },
-      logger: createLogger('debug', { write: (line: string) => raw.push(line) }),
+      logger: logs.logger,
     });
   });
   afterAll(() => api.close());
 
   const pseudonym = (email: string) => accountPseudonym(api.config.BETTER_AUTH_SECRET!, email);
   const linesFor = (response: Response) =>
-    lines().filter((line) => line.request_id === response.headers.get('x-request-id'));
+    logs.lines.filter((line) => line.request_id === response.headers.get('x-request-id'));
   const eventOf = (response: Response, event: string) => {
     const line = linesFor(response).find((l) => l.event === event);
     expect(line, `no ${event} line`).toBeDefined();
@@ -411,24 +390,29 @@ describe('auth decision logs', () => {
     const email = uniqueEmail('logged');
     const password = 'logged-password-123';
     const address = { 'x-forwarded-for': '203.0.113.7' };
-    const signUp = await post(
+    const signUp = await authPost(
       api,
       '/api/auth/sign-up/email',
       { email, password, name: 'Logged' },
       address,
     );
-    const ok = await post(api, '/api/auth/sign-in/email', { email, password }, address);
+    const ok = await authPost(api, '/api/auth/sign-in/email', { email, password }, address);
     const token = ok.headers.get('set-auth-token')!;
-    const wrong = await post(
+    const wrong = await authPost(
       api,
       '/api/auth/sign-in/email',
       { email, password: 'not-the-password-1' },
       address,
     );
     for (let i = 0; i < SIGN_IN_LIMITS.FREE_ATTEMPTS; i++) {
-      await post(api, '/api/auth/sign-in/email', { email, password: 'not-it-either-1' }, address);
+      await authPost(
+        api,
+        '/api/auth/sign-in/email',
+        { email, password: 'not-it-either-1' },
+        address,
+      );
     }
-    const limited = await post(
+    const limited = await authPost(
       api,
       '/api/auth/sign-in/email',
       { email, password: 'not-it-either-1' },
@@ -450,7 +434,7 @@ describe('auth decision logs', () => {
       status: 401,
     });
 
-    const text = raw.join('');
+    const text = logs.text();
     expect(text).not.toContain(email);
     expect(text).not.toContain(password);
     expect(text).not.toContain(token);
@@ -458,7 +442,7 @@ describe('auth decision logs', () => {
   });
 
   it("gives Better Auth's own log lines the request id", async () => {
-    const response = await post(
+    const response = await authPost(
       api,
       '/api/auth/sign-up/email',
       { email: uniqueEmail('far'), password: 'far-away-password-1', name: 'Far' },
@@ -471,8 +455,8 @@ describe('auth decision logs', () => {
   });
 
   it("keeps emails out of Better Auth's own log lines", async () => {
-    const taken = await api.signUp();
-    const response = await post(api, '/api/auth/sign-up/email', {
+    const taken = await buildUser(api);
+    const response = await authPost(api, '/api/auth/sign-up/email', {
       email: taken.email,
       password: 'another-password-1',
       name: 'Again',
@@ -480,17 +464,17 @@ describe('auth decision logs', () => {
     expect(response.status).toBe(200);
     const own = linesFor(response).filter((line) => line.component === 'better-auth');
     expect(own.some((line) => /existing email/.test(String(line.msg)))).toBe(true);
-    expect(raw.join('')).not.toContain(taken.email);
+    expect(logs.text()).not.toContain(taken.email);
   });
 });
 
 describe('per-address limit logs', () => {
-  const raw: string[] = [];
+  const logs = captureLogs('info');
   let api: TestApi;
   beforeAll(async () => {
     api = await startTestApi({
       env: { AUTH_RATE_LIMIT: 'on', TRUST_PROXY: 'true' },
-      logger: createLogger('info', { write: (line: string) => raw.push(line) }),
+      logger: logs.logger,
     });
   });
   afterAll(() => api.close());
@@ -500,7 +484,7 @@ describe('per-address limit logs', () => {
     let email = '';
     for (let attempt = 0; attempt < 10 && !limited; attempt++) {
       email = uniqueEmail('address');
-      const response = await post(
+      const response = await authPost(
         api,
         '/api/auth/sign-in/email',
         { email, password: 'wrong-password-u' },
@@ -511,16 +495,14 @@ describe('per-address limit logs', () => {
     }
     expect(limited).toBeDefined();
     expect(limited!.headers.get('retry-after')).toMatch(/^\d+$/);
-    const line = raw
-      .map((text) => JSON.parse(text) as Record<string, unknown>)
-      .find(
-        (l) => l.event === 'rate_limited' && l.request_id === limited!.headers.get('x-request-id'),
-      );
+    const line = logs.lines.find(
+      (l) => l.event === 'rate_limited' && l.request_id === limited!.headers.get('x-request-id'),
+    );
     expect(line).toMatchObject({
       reason: 'address',
       client_address: '192.0.2.44',
       account: accountPseudonym(api.config.BETTER_AUTH_SECRET!, email),
     });
-    expect(raw.join('')).not.toContain(email);
+    expect(logs.text()).not.toContain(email);
   });
 });

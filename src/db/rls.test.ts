@@ -5,6 +5,7 @@ import { type PgBouncer, pgbouncerBinary, startPgBouncer } from '../../test/supp
 import { toolAvailable } from '../../test/support/required-tool.js';
 import {
   adminQuery,
+  countRows,
   createAppRole,
   createTestDatabase,
   dropRole,
@@ -59,15 +60,6 @@ async function asUser<T>(client: pg.Client, userId: string, fn: () => Promise<T>
     await client.query('ROLLBACK');
   }
 }
-
-/** Rows of tasks matching a condition, counted by the superuser (RLS does not apply). */
-const countAsSuperuser = async (where: string, params: unknown[] = []) =>
-  (
-    await server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM tasks WHERE ${where}`,
-      params,
-    )
-  )[0]!.n;
 
 const sortedIds = (rows: { id: string | number }[]) => rows.map((r) => Number(r.id)).sort();
 
@@ -132,7 +124,7 @@ describe('row-level security', () => {
 
   it('shows no rows at all when app.user_id is unset or empty', async () => {
     await seed();
-    expect(await countAsSuperuser('true'), 'the superuser sees rows').toBeGreaterThan(0);
+    expect(await countRows(server.db, 'tasks'), 'the superuser sees rows').toBeGreaterThan(0);
     await asApp(async (client) => {
       // A fresh connection: app.user_id was never set.
       const unset = await client.query("SELECT current_setting('app.user_id', true) AS v");
@@ -180,7 +172,9 @@ describe('row-level security', () => {
         expect(rowCount).toBe(1);
       });
     });
-    expect(await countAsSuperuser('user_id = $1', [b]), "B's rows are untouched").toBe(2);
+    expect(await countRows(server.db, 'tasks', 'user_id = $1', [b]), "B's rows are untouched").toBe(
+      2,
+    );
   });
 
   it("updates and deletes with no WHERE touch only the current user's rows", async () => {
@@ -303,8 +297,7 @@ describe('app.user_id is transaction-local', () => {
     // One connection, so every statement follows the previous one on the same session.
     const db = openServerDatabase(app.url, 1);
     const tasks = new TaskRepository(db);
-    const visible = async () =>
-      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks'))[0]!.n;
+    const visible = () => countRows(db, 'tasks');
     try {
       const id = aTasks[0]!;
       const calls: [string, () => Promise<unknown>][] = [

@@ -1,54 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertUser } from '../../test/support/factories.js';
-import { openTestDatabase } from '../../test/support/test-database.js';
+import { insertTask, insertUser } from '../../test/support/factories.js';
+import { countRows, openTestDatabase } from '../../test/support/test-database.js';
+import type { TaskRow } from '../tasks/repository.js';
 import type { Database, Queryable } from './database.js';
 
 // The rules of the tasks table as the database itself enforces them, whatever path a row takes:
 // plain SQL here, as a superuser (which bypasses row-level security).
 
-interface TaskRow {
-  [key: string]: unknown;
-  id: number;
-  user_id: string;
-  title: string;
-  description: string | null;
-  status: string;
-  completed: boolean;
-  completed_at: Date | null;
-  priority: number;
-  tags: string[];
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-async function insertTask(
-  db: Queryable,
-  userId: string,
-  columns: Record<string, unknown> = {},
-): Promise<TaskRow> {
-  const values = { title: 'A task', ...columns };
-  const names = Object.keys(values);
-  const placeholders = names.map((_, i) => `$${i + 2}`);
-  const rows = await db.query<TaskRow>(
-    `INSERT INTO tasks (user_id, ${names.join(', ')}) VALUES ($1, ${placeholders.join(', ')})
-     RETURNING *`,
-    [userId, ...Object.values(values)],
-  );
-  return rows[0]!;
-}
-
 async function updateTask(db: Queryable, id: number, set: string): Promise<TaskRow> {
   const rows = await db.query<TaskRow>(`UPDATE tasks SET ${set} WHERE id = $1 RETURNING *`, [id]);
   return rows[0]!;
-}
-
-async function countTasks(db: Queryable, userId: string): Promise<number> {
-  const [row] = await db.query<{ n: number }>(
-    'SELECT count(*)::integer AS n FROM tasks WHERE user_id = $1',
-    [userId],
-  );
-  return row!.n;
 }
 
 const checkViolation = (constraint: string) => ({ code: '23514', constraint });
@@ -197,7 +158,7 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
       await expect(insertTask(db, owner, { [column]: 'before\u0000after' })).rejects.toMatchObject({
         code: '22021',
       });
-      expect(await countTasks(db, owner)).toBe(0);
+      expect(await countRows(db, 'tasks', 'user_id = $1', [owner])).toBe(0);
     });
   });
 
@@ -303,9 +264,9 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
 
       const keys = (owner: string) =>
         db.query('SELECT key FROM idempotency_keys WHERE user_id = $1', [owner]);
-      expect(await countTasks(db, leaving)).toBe(0);
+      expect(await countRows(db, 'tasks', 'user_id = $1', [leaving])).toBe(0);
       expect(await keys(leaving)).toEqual([]);
-      expect(await countTasks(db, staying)).toBe(2);
+      expect(await countRows(db, 'tasks', 'user_id = $1', [staying])).toBe(2);
       expect(await keys(staying)).toEqual([{ key: 'k-1' }]);
     });
   });

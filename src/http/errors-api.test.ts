@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BASE_URL,
+  authPost,
   listen,
   startTestApi,
   type TestApi,
@@ -15,6 +15,7 @@ import {
   readTasks,
   withoutRequestId,
 } from '../../test/support/api-assertions.js';
+import { buildUser } from '../../test/support/factories.js';
 import type { TaskJson } from '../tasks/task-json.js';
 
 // Every row of the error table, each as an RFC 9457 problem with a stable code
@@ -25,8 +26,8 @@ let ann: TestUser;
 let bob: TestUser;
 beforeAll(async () => {
   api = await startTestApi();
-  ann = await api.signUp();
-  bob = await api.signUp();
+  ann = await buildUser(api);
+  bob = await buildUser(api);
 });
 afterAll(() => api.close());
 
@@ -266,7 +267,7 @@ describe('400: malformed JSON, bad query parameter, bad cursor', () => {
   });
 
   it('answers 400 invalid_cursor for a cursor made for another sort, order or filter', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     for (const title of ['one', 'two', 'three']) await createTask(user, { title, tags: ['t'] });
     const first = await api.json('GET', '/api/tasks?sort=title&limit=1', user);
     const cursor = first.headers.get('x-next-cursor');
@@ -699,14 +700,13 @@ describe('429: rate limited', () => {
   afterAll(() => limited.close());
 
   it('answers 429 with Retry-After (positive whole seconds) to repeated failed sign-ins', async () => {
-    const user = await limited.signUp();
+    const user = await buildUser(limited);
     const statuses: number[] = [];
     let limitedResponse: Response | undefined;
     for (let attempt = 0; attempt < 10 && !limitedResponse; attempt++) {
-      const response = await limited.request('/api/auth/sign-in/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: BASE_URL },
-        body: JSON.stringify({ email: user.email, password: 'wrong-password-123' }),
+      const response = await authPost(limited, '/api/auth/sign-in/email', {
+        email: user.email,
+        password: 'wrong-password-123',
       });
       statuses.push(response.status);
       if (response.status === 429) limitedResponse = response;

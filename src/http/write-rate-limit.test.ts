@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../../test/support/api.js';
+import { authPost, startTestApi, type TestApi } from '../../test/support/api.js';
+import { buildUser } from '../../test/support/factories.js';
 import { loadConfig } from '../config.js';
 import { WriteRateLimiter } from './middleware.js';
 
@@ -61,7 +62,7 @@ describe('the write limit on the API', () => {
   afterAll(() => api.close());
 
   it('refuses the write after the limit with 429 rate_limited and Retry-After', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const created = await api.json('POST', '/api/tasks', user, { title: 'one' });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: number };
@@ -81,7 +82,7 @@ describe('the write limit on the API', () => {
   });
 
   it('still answers reads, and other users, once a user is over the limit', async () => {
-    const [busy, other] = await Promise.all([api.signUp(), api.signUp()]);
+    const [busy, other] = await Promise.all([buildUser(api), buildUser(api)]);
     for (let i = 0; i < 3; i++) {
       expect((await api.json('POST', '/api/tasks', busy, { title: `t${i}` })).status).toBe(201);
     }
@@ -94,12 +95,11 @@ describe('the write limit on the API', () => {
   });
 
   it('does not count sign-up, sign-in and token requests', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     for (let i = 0; i < 4; i++) {
-      const response = await api.request('/api/auth/sign-in/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
-        body: JSON.stringify({ email: user.email, password: user.password }),
+      const response = await authPost(api, '/api/auth/sign-in/email', {
+        email: user.email,
+        password: user.password,
       });
       expect(response.status).toBe(200);
     }

@@ -7,6 +7,8 @@ import {
   readTasks,
   withoutRequestId,
 } from '../../test/support/api-assertions.js';
+import { buildUser } from '../../test/support/factories.js';
+import { countRows } from '../../test/support/test-database.js';
 import type { TaskJson } from './task-json.js';
 
 // Isolation: for every route, user B can never read, change, delete or learn the
@@ -31,8 +33,8 @@ const rowOf = async (id: number) =>
 
 beforeAll(async () => {
   api = await startTestApi();
-  ann = await api.signUp({ name: 'Ann' });
-  bob = await api.signUp({ name: 'Bob' });
+  ann = await buildUser(api, { name: 'Ann' });
+  bob = await buildUser(api, { name: 'Bob' });
   const created = await api.json(
     'POST',
     '/api/tasks',
@@ -222,7 +224,7 @@ describe.each(credentials)('user B with a $kind', (credential) => {
   );
 
   it("returns 403 for A's list and create through /api/{A.id}/tasks, the same as for a user who does not exist", async () => {
-    const before = (await api.database.db.query('SELECT count(*)::int AS n FROM tasks'))[0];
+    const before = await countRows(api.database.db, 'tasks');
     for (const c of [
       { name: 'list', method: 'GET', suffix: '' },
       { name: 'list q', method: 'GET', suffix: `?q=${encodeURIComponent(ANN_TITLE)}` },
@@ -242,9 +244,7 @@ describe.each(credentials)('user B with a $kind', (credential) => {
       expect(a.problem.code).toBe('forbidden');
       expect(a).toEqual(await observable(nobody));
     }
-    expect((await api.database.db.query('SELECT count(*)::int AS n FROM tasks'))[0]).toEqual(
-      before,
-    );
+    expect(await countRows(api.database.db, 'tasks')).toBe(before);
   });
 
   it.each([
@@ -293,11 +293,9 @@ describe("B's other views", () => {
       counts: { total: number };
     };
     expect(me.id).toBe(bob.id);
-    const [own] = await api.database.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM tasks WHERE user_id = $1',
-      [bob.id],
+    expect(me.counts.total).toBe(
+      await countRows(api.database.db, 'tasks', 'user_id = $1', [bob.id]),
     );
-    expect(me.counts.total).toBe(own!.n);
   });
 
   it("gives B only B's tasks when B replays a cursor made from A's list", async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
-import { insertUser } from '../../test/support/factories.js';
+import { buildUser, insertUser } from '../../test/support/factories.js';
 import { openTestDatabase } from '../../test/support/test-database.js';
 import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
@@ -28,7 +28,7 @@ describe('the task cap on the API', () => {
   afterAll(() => api.close());
 
   it('refuses the task after the cap with 422 task_limit_reached, and takes one after a delete', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const ids: number[] = [];
     for (let i = 0; i < CAP; i++) {
       const created = await api.json('POST', '/api/tasks', user, { title: `task ${i}` });
@@ -41,7 +41,7 @@ describe('the task cap on the API', () => {
     expect(await refused.json()).toMatchObject({ status: 422, code: 'task_limit_reached' });
 
     // Another user has a cap of their own.
-    const other = await api.signUp();
+    const other = await buildUser(api);
     expect((await api.json('POST', '/api/tasks', other, { title: 'mine' })).status).toBe(201);
 
     expect((await api.json('DELETE', `/api/tasks/${ids[0]}`, user)).status).toBe(204);
@@ -51,7 +51,7 @@ describe('the task cap on the API', () => {
   });
 
   it('lets concurrent creates fill the cap exactly', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const responses = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         api.json('POST', '/api/tasks', user, { title: `racing ${i}` }),
@@ -64,7 +64,7 @@ describe('the task cap on the API', () => {
   });
 
   it('still answers the retry of a create that was made before the cap was reached', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const headers = { 'idempotency-key': 'create-once' };
     const first = await api.json('POST', '/api/tasks', user, { title: 'kept' }, headers);
     expect(first.status).toBe(201);

@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/config.js';
 import { Migrator } from '../../src/db/migrator.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { createLogger } from '../../src/logger.js';
+import { httpClient, type TestUser } from '../support/api.js';
+import { buildUser } from '../support/factories.js';
 import { type PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
 import {
   createPostgresCluster,
@@ -145,41 +147,19 @@ describe('durability under faults: no acknowledged write lost', () => {
 
   /** Signs users up on a running server; half the clients use JWTs, half session tokens. */
   async function signUpClients(url: string, label: string): Promise<LoadClient[]> {
-    const result: LoadClient[] = [];
-    const users: Array<{ session: string; jwt: string }> = [];
+    const users: TestUser[] = [];
     for (let i = 0; i < USERS; i++) {
-      const credentials = {
-        email: `${label}-${i}@example.test`,
-        password: 'correct-horse-battery',
-      };
-      const headers = { 'content-type': 'application/json', origin: PUBLIC_URL };
-      const signUp = await fetch(`${url}/api/auth/sign-up/email`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ ...credentials, name: `${label} ${i}` }),
-      });
-      if (signUp.status !== 200)
-        throw new Error(`sign-up: ${signUp.status} ${await signUp.text()}`);
-      // Sign-up starts no session (it answers alike for taken emails): sign in for one.
-      const response = await fetch(`${url}/api/auth/sign-in/email`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(credentials),
-      });
-      if (response.status !== 200)
-        throw new Error(`sign-in: ${response.status} ${await response.text()}`);
-      const session = response.headers.get('set-auth-token')!;
-      const token = await fetch(`${url}/api/auth/token`, {
-        headers: { authorization: `Bearer ${session}` },
-      });
-      const { token: jwt } = (await token.json()) as { token: string };
-      users.push({ session, jwt });
+      users.push(
+        await buildUser(httpClient(url, PUBLIC_URL), {
+          email: `${label}-${i}@example.test`,
+          name: `${label} ${i}`,
+        }),
+      );
     }
-    for (let i = 0; i < CLIENTS; i++) {
+    return Array.from({ length: CLIENTS }, (_, i) => {
       const user = users[i % USERS]!;
-      result.push({ authorization: `Bearer ${i % 2 === 0 ? user.jwt : user.session}` });
-    }
-    return result;
+      return { authorization: `Bearer ${i % 2 === 0 ? user.jwt : user.sessionToken}` };
+    });
   }
 
   /** Acknowledged writes missing (or changed) in the database, and titles written twice. */
