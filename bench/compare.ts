@@ -5,14 +5,15 @@
 // Usage: tsx bench/compare.ts --variant before=/tmp/a/dist/src/cli/main.js
 //          --variant after=/tmp/b/dist/src/cli/main.js [--variant …]
 //          (a variant may add node flags and environment: 'pool32=current|DB_POOL_MAX=32',
-//          'semi32=current|--max-semi-space-size=32')
+//          'semi32=current|--max-semi-space-size=32', or a CPU profile of each server
+//          process: 'profiled=current|--cpu-prof|--cpu-prof-dir=/tmp/profile')
 //          [--rounds 4] [--seconds 15] [--warmup 5] [--workers 1]
 // (a build of another tree: copy src/, migrations/, package.json, tsconfig*.json, link
 // node_modules, change it, npx tsc -p tsconfig.build.json; bench/README.md shows how)
 import { parseArgs } from 'node:util';
-import { type LoadResult, startWrk } from './lib/load.js';
+import { type LoadResult, measureLoad, startWrk } from './lib/load.js';
+import { requireTools } from './lib/machine.js';
 import { log, postmasterPid, prepare, runMain } from './lib/prepare.js';
-import { UsageSampler } from './lib/procfs.js';
 import { cliEntry, median, startServer, stopServer, waitReady } from './lib/server.js';
 
 const { values } = parseArgs({
@@ -35,6 +36,7 @@ interface Sample {
 }
 
 runMain(async () => {
+  requireTools();
   // LABEL=ENTRY[|--node-flag|NAME=value…]; ENTRY "current" is this checkout's dist/.
   const variants = (values.variant ?? []).map((v) => {
     const at = v.indexOf('=');
@@ -73,19 +75,15 @@ runMain(async () => {
       });
       try {
         await waitReady(server, port);
-        await startWrk({ port, seconds: Number(values.warmup), dataFile }).result;
-        const wrk = startWrk({ port, seconds: Number(values.seconds), dataFile });
-        const sampler = new UsageSampler(
+        const { measured: load, usage } = await measureLoad(
+          (seconds) => startWrk({ port, seconds, dataFile }),
           {
-            server: () => server.pid,
-            postgres: () => postmasterPid(db),
-            loadGenerator: () => wrk.process.pid,
+            warmupSeconds: Number(values.warmup),
+            seconds: Number(values.seconds),
+            serverPid: () => server.pid,
+            postmasterPid: () => postmasterPid(db),
           },
-          { rssOf: ['server'] },
         );
-        sampler.start(200);
-        const load = await wrk.result;
-        const usage = sampler.stop();
         const ours =
           usage.groups.server!.cpuSeconds +
           usage.groups.postgres!.cpuSeconds +

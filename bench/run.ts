@@ -1,34 +1,46 @@
 // npm run bench: the service under wrk against the same SQL under pgbench, on a throwaway
 // PostgreSQL cluster. bench/README.md says what runs and what each number means.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { coldStart, measureRoundTrips, scaleCheck } from './lib/checks.js';
+import {
+  type ColdStart,
+  coldStart,
+  measureRoundTrips,
+  type RoundTrips,
+  type ScaleCheck,
+  scaleCheck,
+} from './lib/checks.js';
 import {
   CONNECTIONS,
-  type LoadResult,
-  listArgumentsSql,
+  measureLoad,
+  pgbenchStatements,
   startPgbench,
   startWrk,
   THREADS,
   writePgbenchScripts,
 } from './lib/load.js';
-import { describeMachine } from './lib/machine.js';
-import { log, postmasterPid, prepare, runMain, secondsSinceStart } from './lib/prepare.js';
-import { type UsageReport, UsageSampler } from './lib/procfs.js';
+import { describeMachine, type Machine, requireTools } from './lib/machine.js';
+import {
+  log,
+  type Prepared,
+  postmasterPid,
+  prepare,
+  runMain,
+  secondsSinceStart,
+} from './lib/prepare.js';
 import {
   type BenchResults,
   type ConfigName,
-  type ConfigSummary,
   markdownReport,
   type RoundResult,
   readmeSection,
-  type Target,
   updateReadme,
 } from './lib/report.js';
-import { median, repoRoot, serverEnv, startServer, stopServer, waitReady } from './lib/server.js';
-import { postgresBinDir, TASKS_PER_USER, USERS } from './lib/setup.js';
+import { recordedServerEnv, repoRoot, startServer, stopServer, waitReady } from './lib/server.js';
+import { TASKS_PER_USER, USERS } from './lib/setup.js';
+import { summarise } from './lib/summary.js';
+import { evaluateTargets } from './lib/targets.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -40,6 +52,7 @@ const { values: options } = parseArgs({
     'no-readme': { type: 'boolean', default: false },
     // Another build of the server (e.g. a copy with a proposed change); default dist/.
     entry: { type: 'string' },
+    'readme-from': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -52,42 +65,23 @@ if (options.help) {
   --skip-cold        leave out the cold-start check
   --no-readme        do not rewrite the bench section of README.md
   --entry PATH       bench another build of the CLI (README.md is then left alone)
+  --readme-from DIR  run nothing: write DIR/results.md and README.md's section again from
+                     DIR/results.json (e.g. bench/results/<time>, after README.md was rewritten)
 `);
   process.exit(0);
 }
 const ROUNDS = Number(options.rounds);
 const WARMUP = Number(options.warmup);
 const DURATION = Number(options.duration);
-
-function requireTools(): void {
-  const missing: string[] = [];
-  for (const [tool, args, pkg] of [
-    ['wrk', ['-v'], 'wrk'],
-    ['pgbench', ['--version'], 'postgresql-15'],
-  ] as const) {
-    try {
-      execFileSync(tool, args, { stdio: 'ignore' });
-    } catch (error) {
-      // wrk -v exits 1 after printing its version; only "not found" matters.
-      if ((error as { code?: string }).code === 'ENOENT') missing.push(pkg);
-    }
-  }
-  if (!existsSync(join(postgresBinDir, 'initdb')) && !missing.includes('postgresql-15')) {
-    missing.push('postgresql-15');
-  }
-  if (missing.length > 0) {
-    throw new Error(
-      `missing tools; install them with: apt-get install -y ${missing.join(' ')} (PostgreSQL binaries elsewhere: PG_BIN_DIR)`,
-    );
-  }
-  try {
-    statSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'));
-  } catch {
-    throw new Error('dist/ is missing: run npm run bench (it builds first) or npm run build');
-  }
-}
+const CONFIGS: ConfigName[] = ['1 worker', '2 workers', 'pgbench'];
 
 async function main(): Promise<void> {
+  if (options['readme-from']) {
+    const recorded = resolve(options['readme-from']);
+    const results: BenchResults = JSON.parse(readFileSync(join(recorded, 'results.json'), 'utf8'));
+    writeReports(results, recorded);
+    return;
+  }
   requireTools();
   const startedAt = new Date();
   const stamp = startedAt
@@ -111,132 +105,163 @@ function pruneResultsDir(dir: string): void {
   if (readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
 }
 
+/** A prepared cluster with the tokens minted, and where this run's files go. */
+interface Bench extends Omit<Prepared, 'server'> {
+  resultsDir: string;
+  machine: Machine;
+  roundTrips: RoundTrips[];
+}
+
+/** The checks after the rounds, each reported even when another fails: the rounds stand. */
+interface Checks {
+  scale?: ScaleCheck;
+  coldStart?: ColdStart;
+  failures: string[];
+}
+
 async function measure(startedAt: Date, resultsDir: string): Promise<void> {
-  const {
-    db,
-    workDir,
-    port,
-    baseUrl,
-    dataFile,
-    users,
-    mint,
-    server: setupServer,
-  } = await prepare({
+  const bench = await prepareCluster(resultsDir);
+  const rounds = await runRounds(bench);
+  const checks = await runChecks(bench);
+  const results = summariseRun(bench, startedAt, rounds, checks);
+  writeResults(results, resultsDir);
+  if (checks.failures.length > 0) {
+    throw new Error(`some checks failed: ${checks.failures.join('; ')}`);
+  }
+}
+
+/** The seeded cluster and the tokens, then the statements per request on the setup server. */
+async function prepareCluster(resultsDir: string): Promise<Bench> {
+  const { server, ...prepared } = await prepare({
     serverLog: join(resultsDir, 'server-setup.log'),
     entry: options.entry,
   });
-  const pgPid = () => postmasterPid(db);
-  const machine = describeMachine(db.serverVersion);
-  const serve = async (workers: number, logName: string) => {
-    const server = startServer({
-      port,
-      workers,
-      databaseUrl: db.appUrl,
-      cwd: workDir,
-      entry: options.entry,
-      logFile: join(resultsDir, `${logName}.log`),
-    });
-    const readyMs = await waitReady(server, port);
-    return { server, readyMs };
-  };
-
+  const machine = describeMachine(prepared.db.serverVersion);
   log('counting database statements per request (pg_stat_statements)');
-  const roundTrips = await measureRoundTrips(db, baseUrl, users[USERS - 1]!);
+  const roundTrips = await measureRoundTrips(
+    prepared.db,
+    prepared.baseUrl,
+    prepared.users[USERS - 1]!,
+  );
   for (const r of roundTrips) {
     log(`  ${r.operation} (${r.auth}): ${r.perRequest.toFixed(2)} statements/request`);
   }
-  await stopServer(setupServer);
+  await stopServer(server);
+  return { ...prepared, resultsDir, machine, roundTrips };
+}
 
-  const pgbenchScripts = writePgbenchScripts(workDir, db.firstTaskId);
+/** A fresh server of the build under test, its log in the results directory. */
+async function serve(bench: Bench, workers: number, logName: string) {
+  const server = startServer({
+    port: bench.port,
+    workers,
+    databaseUrl: bench.db.appUrl,
+    cwd: bench.workDir,
+    entry: options.entry,
+    logFile: join(bench.resultsDir, `${logName}.log`),
+  });
+  const readyMs = await waitReady(server, bench.port);
+  return { server, readyMs };
+}
+
+async function runRounds(bench: Bench): Promise<RoundResult[]> {
+  const pgbenchScripts = writePgbenchScripts(bench.workDir, bench.db.firstTaskId);
   const rounds: RoundResult[] = [];
-  const configs: ConfigName[] = ['1 worker', '2 workers', 'pgbench'];
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const config of configs) {
-      log(`round ${round}/${ROUNDS}: ${config}: ${WARMUP} s warm-up, ${DURATION} s measured`);
-      let server: Awaited<ReturnType<typeof serve>> | undefined;
-      if (config !== 'pgbench') {
-        server = await serve(
+    for (const config of CONFIGS) rounds.push(await runRound(bench, round, config, pgbenchScripts));
+  }
+  return rounds;
+}
+
+async function runRound(
+  bench: Bench,
+  round: number,
+  config: ConfigName,
+  pgbenchScripts: string[],
+): Promise<RoundResult> {
+  log(`round ${round}/${ROUNDS}: ${config}: ${WARMUP} s warm-up, ${DURATION} s measured`);
+  const served =
+    config === 'pgbench'
+      ? undefined
+      : await serve(
+          bench,
           config === '1 worker' ? 1 : 2,
           `server-r${round}-${config.replace(' ', '')}`,
         );
-      }
-      try {
-        const launch = (seconds: number) =>
-          config === 'pgbench'
-            ? startPgbench({
-                cluster: db.cluster,
-                seconds,
-                scriptArgs: pgbenchScripts,
-                logDir: workDir,
-              })
-            : startWrk({ port, seconds, dataFile });
-        const warmup = await launch(WARMUP).result;
-        const load = launch(DURATION);
-        const sampler = new UsageSampler(
-          {
-            server: () => server?.server.pid,
-            postgres: pgPid,
-            loadGenerator: () => load.process.pid,
-          },
-          { rssOf: ['server'] },
-        );
-        sampler.start(200);
-        let measured: LoadResult;
-        let usage: UsageReport;
-        try {
-          measured = await load.result;
-        } finally {
-          usage = sampler.stop();
-        }
-        rounds.push({ round, config, warmup, measured, usage, serverReadyMs: server?.readyMs });
-        log(
-          `  ${measured.throughput.toFixed(0)} ${config === 'pgbench' ? 'tps' : 'req/s'}, p50 ${measured.latencyMs.p50.toFixed(1)} ms, p99 ${measured.latencyMs.p99.toFixed(1)} ms, errors ${JSON.stringify(measured.errors)}`,
-        );
-      } finally {
-        if (server) await stopServer(server.server);
-      }
-    }
+  try {
+    const launch = (seconds: number) =>
+      config === 'pgbench'
+        ? startPgbench({
+            cluster: bench.db.cluster,
+            seconds,
+            scriptArgs: pgbenchScripts,
+            logDir: bench.workDir,
+          })
+        : startWrk({ port: bench.port, seconds, dataFile: bench.dataFile });
+    const { warmup, measured, usage } = await measureLoad(launch, {
+      warmupSeconds: WARMUP,
+      seconds: DURATION,
+      serverPid: () => served?.server.pid,
+      postmasterPid: () => postmasterPid(bench.db),
+    });
+    log(
+      `  ${measured.throughput.toFixed(0)} ${config === 'pgbench' ? 'tps' : 'req/s'}, p50 ${measured.latencyMs.p50.toFixed(1)} ms, p99 ${measured.latencyMs.p99.toFixed(1)} ms, errors ${JSON.stringify(measured.errors)}`,
+    );
+    return { round, config, warmup, measured, usage, serverReadyMs: served?.readyMs };
+  } finally {
+    if (served) await stopServer(served.server);
   }
+}
 
-  // The checks after the rounds are reported even when one fails: the rounds stand.
-  const failures: string[] = [];
+async function runChecks(bench: Bench): Promise<Checks> {
+  const checks: Checks = { failures: [] };
   const attempt = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await fn();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      failures.push(`${name}: ${message.split('\n').slice(0, 3).join(' ')}`);
+      checks.failures.push(`${name}: ${message.split('\n').slice(0, 3).join(' ')}`);
       log(`${name} failed: ${message}`);
       return undefined;
     }
   };
-
-  let scale: BenchResults['scale'];
   if (!options['skip-scale']) {
     log('scale check: one user with 1 000, then 100 000 tasks');
-    scale = await attempt('scale check', async () => {
-      const scaleServer = await serve(1, 'server-scale');
+    checks.scale = await attempt('scale check', async () => {
+      const scaleServer = await serve(bench, 1, 'server-scale');
       try {
-        return await scaleCheck(db, baseUrl, port, workDir, { loadSeconds: 5 });
+        return await scaleCheck(bench.db, bench.baseUrl, bench.port, bench.workDir, {
+          loadSeconds: 5,
+        });
       } finally {
         await stopServer(scaleServer.server);
       }
     });
-    if (scale) log(`  list p50 ratio 100k/1k: ${scale.ratioP50.toFixed(2)} sequential`);
+    if (checks.scale) {
+      log(`  list p50 ratio 100k/1k: ${checks.scale.ratioP50.toFixed(2)} sequential`);
+    }
   }
-
-  let cold: BenchResults['coldStart'];
   if (!options['skip-cold']) {
     log('cold start: embedded (empty DATA_DIR) and server database');
-    cold = await attempt('cold start', () => coldStart(db, workDir, options.entry));
+    checks.coldStart = await attempt('cold start', () =>
+      coldStart(bench.db, bench.workDir, options.entry),
+    );
   }
+  return checks;
+}
 
-  const summary = summarise(rounds);
-  const results: BenchResults = {
+function summariseRun(
+  bench: Bench,
+  startedAt: Date,
+  rounds: RoundResult[],
+  checks: Checks,
+): BenchResults {
+  const { db } = bench;
+  const measured = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     durationSeconds: secondsSinceStart(),
-    machine,
+    machine: bench.machine,
     setup: {
       postgresSettings: db.settings,
       pgStatStatements: db.pgStatStatements,
@@ -244,9 +269,9 @@ async function measure(startedAt: Date, resultsDir: string): Promise<void> {
       tasksPerUser: TASKS_PER_USER,
       migrateSeconds: db.migrateSeconds,
       seedSeconds: db.seedSeconds,
-      tokens: mint,
-      serverEnv: redactedEnv(port),
-      serverEntry: options.entry ? options.entry : 'dist/src/cli/main.js',
+      tokens: bench.mint,
+      serverEnv: recordedServerEnv(bench.port),
+      serverEntry: options.entry ?? 'dist/src/cli/main.js',
       load: {
         connections: CONNECTIONS,
         threads: THREADS,
@@ -257,184 +282,35 @@ async function measure(startedAt: Date, resultsDir: string): Promise<void> {
       rounds: ROUNDS,
     },
     rounds,
-    summary,
-    roundTrips,
-    scale,
-    coldStart: cold,
-    failures,
-    targets: [],
+    summary: summarise(rounds),
+    roundTrips: bench.roundTrips,
+    scale: checks.scale,
+    coldStart: checks.coldStart,
+    failures: checks.failures,
   };
-  results.targets = evaluateTargets(results);
+  return { ...measured, targets: evaluateTargets(measured) };
+}
 
-  const shownDir = relative(repoRoot, resultsDir);
+/** results.json, results.md and README.md's section; the report on stdout. */
+function writeResults(results: BenchResults, resultsDir: string): void {
   writeFileSync(join(resultsDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const markdown = markdownReport(results, shownDir);
-  writeFileSync(join(resultsDir, 'results.md'), markdown);
+  const markdown = writeReports(results, resultsDir);
   pruneResultsDir(resultsDir);
   process.stdout.write(`\n${markdown}\n`);
+  log(`results in ${relative(repoRoot, resultsDir)}/results.json and results.md`);
+}
+
+/** results.md beside results.json, and README.md's section unless told not to; the markdown. */
+function writeReports(results: BenchResults, resultsDir: string): string {
+  const shownDir = relative(repoRoot, resultsDir);
+  const markdown = markdownReport(results, shownDir);
+  writeFileSync(join(resultsDir, 'results.md'), markdown);
   if (options.entry) {
     log("--entry given: README.md left alone (it shows this checkout's build)");
   } else if (!options['no-readme']) {
     log(updateReadme(join(repoRoot, 'README.md'), readmeSection(results, shownDir)));
   }
-  log(`results in ${shownDir}/results.json and results.md`);
-  if (failures.length > 0) throw new Error(`some checks failed: ${failures.join('; ')}`);
-}
-
-function summarise(rounds: RoundResult[]): ConfigSummary[] {
-  const byConfig = new Map<ConfigName, RoundResult[]>();
-  for (const r of rounds) byConfig.set(r.config, [...(byConfig.get(r.config) ?? []), r]);
-  const sum = (records: Record<string, number>[]) => {
-    const total: Record<string, number> = {};
-    for (const r of records) for (const [k, v] of Object.entries(r)) total[k] = (total[k] ?? 0) + v;
-    return total;
-  };
-  const summaries: ConfigSummary[] = [];
-  for (const [config, list] of byConfig) {
-    const cores = (group: string) =>
-      median(list.map((r) => (r.usage.groups[group]?.cpuSeconds ?? 0) / r.usage.seconds));
-    const isServer = config !== 'pgbench';
-    summaries.push({
-      config,
-      rounds: list.length,
-      throughput: median(list.map((r) => r.measured.throughput)),
-      latencyMs: {
-        p50: median(list.map((r) => r.measured.latencyMs.p50)),
-        p90: median(list.map((r) => r.measured.latencyMs.p90)),
-        p99: median(list.map((r) => r.measured.latencyMs.p99)),
-      },
-      errors: sum(list.map((r) => ({ ...r.measured.errors, ...socketErrors(r.measured) }))),
-      warmupErrors: sum(list.map((r) => ({ ...r.warmup.errors, ...socketErrors(r.warmup) }))),
-      rssPeakPerProcessMB: isServer
-        ? Math.max(...list.map((r) => r.usage.groups.server!.rssPeakProcess)) / 2 ** 20
-        : undefined,
-      rssPeakTotalMB: isServer
-        ? Math.max(...list.map((r) => r.usage.groups.server!.rssPeakTotal)) / 2 ** 20
-        : undefined,
-      cores: {
-        server: cores('server'),
-        postgres: cores('postgres'),
-        loadGenerator: cores('loadGenerator'),
-        other: median(
-          list.map((r) => {
-            const ours = Object.values(r.usage.groups).reduce((a, g) => a + g.cpuSeconds, 0);
-            return Math.max(0, r.usage.machineBusySeconds - ours) / r.usage.seconds;
-          }),
-        ),
-        machine: median(list.map((r) => r.usage.machineBusySeconds / r.usage.seconds)),
-      },
-    });
-  }
-  const pgbench = summaries.find((s) => s.config === 'pgbench');
-  for (const s of summaries) {
-    if (s.config !== 'pgbench' && pgbench) s.ratioToPgbench = s.throughput / pgbench.throughput;
-  }
-  return summaries;
-}
-
-function socketErrors(result: LoadResult): Record<string, number> {
-  const errors: Record<string, number> = {};
-  for (const [k, v] of Object.entries(result.socketErrors ?? {})) {
-    if (v > 0) errors[`socket ${k}`] = v;
-  }
-  return errors;
-}
-
-function evaluateTargets(results: BenchResults): Target[] {
-  const targets: Target[] = [];
-  const servers = results.summary.filter((s) => s.config !== 'pgbench');
-  const one = servers.find((s) => s.config === '1 worker');
-  const best = [...servers].sort((a, b) => (b.ratioToPgbench ?? 0) - (a.ratioToPgbench ?? 0))[0];
-  if (best?.ratioToPgbench !== undefined) {
-    targets.push({
-      name: 'requests/s vs pgbench, best --workers',
-      target: '≥ 0.45',
-      measured: `${best.ratioToPgbench.toFixed(2)} (${best.config})`,
-      pass: best.ratioToPgbench >= 0.45,
-    });
-  }
-  if (one?.ratioToPgbench !== undefined) {
-    targets.push({
-      name: 'requests/s vs pgbench, 1 worker',
-      target: '≥ 0.30',
-      measured: one.ratioToPgbench.toFixed(2),
-      pass: one.ratioToPgbench >= 0.3,
-    });
-  }
-  for (const s of servers) {
-    targets.push({
-      name: `p99 at ${CONNECTIONS} connections, ${s.config}`,
-      target: '≤ 50 ms',
-      measured: `${s.latencyMs.p99.toFixed(1)} ms`,
-      pass: s.latencyMs.p99 <= 50,
-    });
-  }
-  const errorCount = results.summary.reduce(
-    (n, s) => n + Object.values(s.errors).reduce((a, b) => a + b, 0),
-    0,
-  );
-  targets.push({
-    name: 'errors (non-2xx, socket errors, failed transactions)',
-    target: '0',
-    measured: String(errorCount),
-    pass: errorCount === 0,
-  });
-  if (servers.length > 0) {
-    const rss = Math.max(...servers.map((s) => s.rssPeakPerProcessMB ?? 0));
-    targets.push({
-      name: 'RSS per worker (peak)',
-      target: '≤ 200 MB',
-      measured: `${rss.toFixed(0)} MB`,
-      pass: rss <= 200,
-    });
-  }
-  const jwt = results.roundTrips.filter((r) => r.auth === 'jwt');
-  if (jwt.length > 0) {
-    const worst = Math.max(...jwt.map((r) => r.perRequest));
-    targets.push({
-      name: 'database round trips per API request (JWT)',
-      target: '1',
-      measured: jwt.map((r) => `${r.operation}=${Number(r.perRequest.toFixed(2))}`).join(', '),
-      pass: worst <= 1,
-    });
-  }
-  if (results.scale) {
-    targets.push({
-      name: 'list p50, 100 000 vs 1 000 tasks of one user',
-      target: '≤ 1.5×',
-      measured: `${results.scale.ratioP50.toFixed(2)}×${
-        results.scale.ratioUnderLoadP50 === undefined
-          ? ''
-          : ` (under load ${results.scale.ratioUnderLoadP50.toFixed(2)}×)`
-      }`,
-      pass: results.scale.ratioP50 <= 1.5,
-    });
-  }
-  return targets;
-}
-
-function redactedEnv(port: number): Record<string, string> {
-  const env = serverEnv({
-    port,
-    cwd: '.',
-    databaseUrl: 'postgres://todo_bench_app@127.0.0.1/todo_bench',
-  });
-  const shown: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (k === 'PATH' || k === 'HOME' || v === undefined) continue;
-    shown[k] = k === 'BETTER_AUTH_SECRET' ? '(fixed, 40 characters)' : v;
-  }
-  return shown;
-}
-
-function pgbenchStatements(): Record<string, string> {
-  return {
-    list: `SELECT * FROM task_list(:uid, ${listArgumentsSql()})`,
-    create:
-      'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL)',
-    toggle: 'SELECT * FROM task_toggle(:uid, :tid, NULL)',
-    get: 'SELECT * FROM task_get(:uid, :tid)',
-  };
+  return markdown;
 }
 
 runMain(main);

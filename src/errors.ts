@@ -1,66 +1,151 @@
-// Application errors are values with a stable code; the HTTP layer maps each code to a
-// status in one table (src/http/problem.ts). Nothing is ever mapped by message text.
+import { isDatabaseUnavailable } from './db/database.js';
 
-export const errorStatus = {
-  bad_request: 400,
-  invalid_cursor: 400,
-  malformed_json: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  reauthentication_required: 403,
-  wrong_password: 403,
-  not_found: 404,
-  task_not_found: 404,
-  version_mismatch: 412,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  validation_failed: 422,
-  idempotency_key_reused: 422,
-  task_limit_reached: 422,
-  rate_limited: 429,
-  internal: 500,
-  database_unavailable: 503,
-} as const;
+// Every error a client can get from the API, in one table: a stable code, its HTTP status,
+// the problem's title and the default message. Application code throws them through the
+// factories below; src/http/problem.ts writes them as RFC 9457 problem+json. Nothing is
+// ever mapped by message text.
 
-export type ErrorCode = keyof typeof errorStatus;
+export const errorCatalogue = {
+  bad_request: { status: 400, title: 'Bad request', message: 'The request is not valid.' },
+  invalid_cursor: {
+    status: 400,
+    title: 'Invalid cursor',
+    message: 'The cursor is not valid for this query.',
+  },
+  malformed_json: {
+    status: 400,
+    title: 'Malformed JSON',
+    message: 'The request body is not valid JSON.',
+  },
+  unauthorized: {
+    status: 401,
+    title: 'Unauthorized',
+    message: 'Sign in, or send a valid bearer token.',
+  },
+  forbidden: { status: 403, title: 'Forbidden', message: 'You may not do this.' },
+  reauthentication_required: {
+    status: 403,
+    title: 'Reauthentication required',
+    message: 'Confirm with your password, or sign in again first.',
+  },
+  wrong_password: { status: 403, title: 'Wrong password', message: 'The password is not right.' },
+  not_found: { status: 404, title: 'Not found', message: 'There is nothing here.' },
+  task_not_found: { status: 404, title: 'Task not found', message: 'No such task.' },
+  version_mismatch: {
+    status: 412,
+    title: 'Precondition failed',
+    message: 'The task has changed since you read it (If-Match does not match its version).',
+  },
+  payload_too_large: {
+    status: 413,
+    title: 'Payload too large',
+    message: 'The request body is larger than 64 KiB.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Unsupported media type',
+    message: 'Send the body as JSON with Content-Type: application/json.',
+  },
+  validation_failed: {
+    status: 422,
+    title: 'Validation failed',
+    message: 'The request body is not valid.',
+  },
+  idempotency_key_reused: {
+    status: 422,
+    title: 'Idempotency key reused',
+    message: 'This Idempotency-Key was already used with a different request.',
+  },
+  task_limit_reached: {
+    status: 422,
+    title: 'Task limit reached',
+    message: 'You have as many tasks as one user may keep; delete some first.',
+  },
+  rate_limited: { status: 429, title: 'Too many requests', message: 'Too many requests.' },
+  internal: {
+    status: 500,
+    title: 'Internal server error',
+    message: 'Something went wrong on our side; it has been logged.',
+  },
+  database_unavailable: {
+    status: 503,
+    title: 'Service unavailable',
+    message: 'The database is unavailable; try again shortly.',
+  },
+} as const satisfies Record<string, { status: number; title: string; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** How long a client should wait before retrying a 503 (Retry-After). */
+export const RETRY_AFTER_SECONDS = 5;
 
 export interface FieldError {
   path: string;
   message: string;
 }
 
+export interface ErrorDetails {
+  /** The fields that broke a rule (422, and 400 for a query or header). */
+  errors?: FieldError[];
+  /** Sent as Retry-After. */
+  retryAfterSeconds?: number;
+}
+
+/** An error with a stable code. Build one with `fail`, never with `new` elsewhere. */
 export class AppError extends Error {
   override name = 'AppError';
   constructor(
     readonly code: ErrorCode,
-    message: string,
-    readonly details: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    message: string = errorCatalogue[code].message,
+    readonly details: ErrorDetails = {},
   ) {
     super(message);
   }
 
   get status(): number {
-    return errorStatus[this.code];
+    return errorCatalogue[this.code].status;
+  }
+
+  get title(): string {
+    return errorCatalogue[this.code].title;
   }
 }
 
-export const TaskNotFound = () => new AppError('task_not_found', 'No such task.');
-export const VersionMismatch = () =>
-  new AppError(
-    'version_mismatch',
-    'The task has changed since you read it (If-Match does not match its version).',
-  );
-export const IdempotencyKeyReused = () =>
-  new AppError(
-    'idempotency_key_reused',
-    'This Idempotency-Key was already used with a different request.',
-  );
-export const TaskLimitReached = () =>
-  new AppError(
-    'task_limit_reached',
-    'You have as many tasks as one user may keep; delete some first.',
-  );
-export const ValidationFailed = (errors: FieldError[]) =>
-  new AppError('validation_failed', 'The request body is not valid.', { errors });
-export const Unauthorized = (message = 'Sign in, or send a valid bearer token.') =>
-  new AppError('unauthorized', message);
+/** One factory per code; the message defaults to the catalogue's. */
+export const fail = {
+  badRequest: (message?: string, errors?: FieldError[]) =>
+    new AppError('bad_request', message, { errors }),
+  invalidCursor: () => new AppError('invalid_cursor'),
+  malformedJson: () => new AppError('malformed_json'),
+  unauthorized: (message?: string) => new AppError('unauthorized', message),
+  forbidden: (message?: string) => new AppError('forbidden', message),
+  reauthenticationRequired: (message?: string) =>
+    new AppError('reauthentication_required', message),
+  wrongPassword: () => new AppError('wrong_password'),
+  notFound: (message?: string) => new AppError('not_found', message),
+  taskNotFound: () => new AppError('task_not_found'),
+  versionMismatch: () => new AppError('version_mismatch'),
+  payloadTooLarge: () => new AppError('payload_too_large'),
+  unsupportedMediaType: () => new AppError('unsupported_media_type'),
+  validationFailed: (errors: FieldError[], message?: string) =>
+    new AppError('validation_failed', message, { errors }),
+  idempotencyKeyReused: () => new AppError('idempotency_key_reused'),
+  taskLimitReached: () => new AppError('task_limit_reached'),
+  rateLimited: (message: string, retryAfterSeconds: number) =>
+    new AppError('rate_limited', message, { retryAfterSeconds }),
+  internal: () => new AppError('internal'),
+  databaseUnavailable: () =>
+    new AppError('database_unavailable', undefined, { retryAfterSeconds: RETRY_AFTER_SECONDS }),
+} satisfies Record<string, (...args: never[]) => AppError>;
+
+/**
+ * What a thrown value means for the client, decided from the error alone — never by asking
+ * the database again, which may be back by then: an AppError stays itself; a database that
+ * could not be reached (the driver's error, also inside drizzle's or Better Auth's wrappers)
+ * is 503; anything else is a fault of ours, 500.
+ */
+export function asAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) return fail.databaseUnavailable();
+  return fail.internal();
+}

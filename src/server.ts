@@ -1,15 +1,11 @@
 import { serve } from '@hono/node-server';
-import type { OpenAPIHono } from '@hono/zod-openapi';
-import { createAuth, publicBaseUrl } from './auth/auth.js';
-import { JwtVerifier } from './auth/jwt-verifier.js';
+import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { redactUrl } from './db/connection-url.js';
 import type { Database } from './db/database.js';
 import { Migrator } from './db/migrator.js';
 import { openDatabase, waitForDatabase } from './db/open-database.js';
 import { checkRuntimeRole, runtimeRoleWarning } from './db/roles.js';
-import { createApp } from './http/app.js';
-import type { AppEnv } from './http/context.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './ops/metrics.js';
 import { scheduleIdempotencyPurge } from './tasks/idempotency-purge.js';
@@ -17,30 +13,6 @@ import { scheduleIdempotencyPurge } from './tasks/idempotency-purge.js';
 export interface RunningServer {
   port: number;
   close(): Promise<void>;
-}
-
-/** The whole application over an open database: auth, JWT verifier, metrics, routes. */
-export function buildApp(
-  config: Config,
-  logger: Logger,
-  db: Database,
-  metrics = new Metrics(),
-): OpenAPIHono<AppEnv> {
-  const auth = createAuth(config, db, logger);
-  const baseURL = publicBaseUrl(config);
-  const jwt = new JwtVerifier({
-    // A database outage while loading the keys is told apart by the error itself
-    // (src/http/problem.ts): 503, not 500.
-    loadOwnKeys: async () => (await auth.api.getJwks()) as import('jose').JSONWebKeySet,
-    issuer: baseURL,
-    audience: baseURL,
-    externalJwksUrl: config.AUTH_JWKS_URL,
-    externalIssuer: config.AUTH_JWT_ISSUER,
-    externalAudience: config.AUTH_JWT_AUDIENCE,
-    externalMaxLifetimeSeconds: config.JWT_TTL_SECONDS,
-  });
-  metrics.watchPool(db);
-  return createApp({ config, logger, db, migrator: new Migrator(db), auth, jwt, metrics });
 }
 
 /** Applies pending migrations, through DIRECT_DATABASE_URL when the app's URL is a pooler. */

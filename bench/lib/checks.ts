@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../../test/support/postgres-cluster.js';
+import { freePort } from '../../support/postgres-cluster.js';
 import { type LoadResult, serverListArguments, startWrk } from './load.js';
-import { median, percentile, startServer, stopServer, waitReady } from './server.js';
+import { percentile, startServer, stopServer, waitReady } from './server.js';
 import {
   APP_ROLE,
   type BenchDatabase,
@@ -352,5 +352,3 @@ export async function coldStart(
   }
   return result;
 }
-
-export { median };

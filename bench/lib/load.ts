@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listArguments } from '../../src/tasks/list-query.js';
-import { start } from './processes.js';
+import { type Spawned, start } from './processes.js';
+import { type UsageReport, UsageSampler } from './procfs.js';
 import { percentile } from './server.js';
 import { APP_ROLE, DATABASE, TASKS_PER_USER, USER_ID_BASE, USERS } from './setup.js';
 
 // The two load generators: wrk against the HTTP server (bench/workload.lua) and pgbench
-// issuing the server's own SQL for the same mix, straight to PostgreSQL.
+// issuing the server's own SQL for the same mix, straight to PostgreSQL; and the measured
+// window they run in.
 
 export const CONNECTIONS = 32;
 export const THREADS = 2;
@@ -21,6 +23,49 @@ export interface LoadResult {
   errors: Record<string, number>;
   /** Socket errors (wrk): connect, read, write, timeout. */
   socketErrors?: Record<string, number>;
+}
+
+export interface LoadRun {
+  process: Spawned;
+  result: Promise<LoadResult>;
+}
+
+export interface MeasuredLoad {
+  warmup: LoadResult;
+  measured: LoadResult;
+  usage: UsageReport;
+}
+
+/**
+ * The load for a warm-up (not counted), then for the measured window while the CPU time of
+ * the server, PostgreSQL and the load generator, and the server's memory, are sampled every
+ * 200 ms.
+ */
+export async function measureLoad(
+  launch: (seconds: number) => LoadRun,
+  options: {
+    warmupSeconds: number;
+    seconds: number;
+    serverPid: () => number | undefined;
+    postmasterPid: () => number | undefined;
+  },
+): Promise<MeasuredLoad> {
+  const warmup = await launch(options.warmupSeconds).result;
+  const load = launch(options.seconds);
+  const sampler = new UsageSampler(
+    {
+      server: options.serverPid,
+      postgres: options.postmasterPid,
+      loadGenerator: () => load.process.pid,
+    },
+    { rssOf: ['server'] },
+  );
+  sampler.start(200);
+  const measured = await load.result.catch((error: unknown) => {
+    sampler.stop();
+    throw error;
+  });
+  return { warmup, measured, usage: sampler.stop() };
 }
 
 export const workloadScript = join(import.meta.dirname, '..', 'workload.lua');
@@ -41,7 +86,7 @@ export function startWrk(options: {
   mode?: 'mix' | 'list';
   connections?: number;
   threads?: number;
-}) {
+}): LoadRun {
   const args = [
     `-t${options.threads ?? THREADS}`,
     `-c${options.connections ?? CONNECTIONS}`,
@@ -117,11 +162,31 @@ export function listArgumentsSql(): string {
 }
 
 /**
- * pgbench scripts for the same mix and the same statements as the server's repository:
- * `SELECT * FROM task_list($1, …, $15)` etc., prepared (-M prepared). User n is
- * random(0, USERS-1) and its id is USER_ID_BASE + n (see setup.ts); its tasks are
- * firstTaskId + n*TASKS_PER_USER + 0..49. The one difference: the list's arguments other
+ * The statement of each pgbench script with its weight in the mix: the server repository's
+ * `SELECT * FROM task_list($1, …, $15)` etc. The one difference: the list's arguments other
  * than the user are literals in the statement instead of parameters.
+ */
+function pgbenchMix(): Record<string, { weight: number; sql: string }> {
+  return {
+    list: { weight: 70, sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql()})` },
+    create: {
+      weight: 15,
+      // The last argument is the server's default MAX_TASKS_PER_USER: the same work as a POST.
+      sql: 'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL, 100000)',
+    },
+    toggle: { weight: 10, sql: 'SELECT * FROM task_toggle(:uid, :tid, NULL)' },
+    get: { weight: 5, sql: 'SELECT * FROM task_get(:uid, :tid)' },
+  };
+}
+
+/** The statements pgbench runs, as results.json records them. */
+export function pgbenchStatements(): Record<string, string> {
+  return Object.fromEntries(Object.entries(pgbenchMix()).map(([name, { sql }]) => [name, sql]));
+}
+
+/**
+ * pgbench scripts for the mix, prepared (-M prepared). User n is random(0, USERS-1) and its
+ * id is USER_ID_BASE + n (see setup.ts); its tasks are firstTaskId + n*TASKS_PER_USER + 0..49.
  */
 export function writePgbenchScripts(dir: string, firstTaskId: number): string[] {
   const pick = [
@@ -129,20 +194,10 @@ export function writePgbenchScripts(dir: string, firstTaskId: number): string[] 
     `\\set uid ${USER_ID_BASE} + :n`,
     `\\set tid ${firstTaskId} + :n * ${TASKS_PER_USER} + random(0, ${TASKS_PER_USER - 1})`,
   ].join('\n');
-  const scripts: Record<string, [number, string]> = {
-    list: [70, `SELECT * FROM task_list(:uid, ${listArgumentsSql()});`],
-    create: [
-      15,
-      // The last argument is the server's default MAX_TASKS_PER_USER: the same work as a POST.
-      'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL, 100000);',
-    ],
-    toggle: [10, 'SELECT * FROM task_toggle(:uid, :tid, NULL);'],
-    get: [5, 'SELECT * FROM task_get(:uid, :tid);'],
-  };
   const args: string[] = [];
-  for (const [name, [weight, sql]] of Object.entries(scripts)) {
+  for (const [name, { weight, sql }] of Object.entries(pgbenchMix())) {
     const file = join(dir, `${name}.sql`);
-    writeFileSync(file, `${pick}\n${sql}\n`);
+    writeFileSync(file, `${pick}\n${sql};\n`);
     args.push('-f', `${file}@${weight}`);
   }
   return args;
@@ -155,7 +210,7 @@ export function startPgbench(options: {
   /** Working directory for the per-transaction log (sampled) used for percentiles. */
   logDir: string;
   logSamplingRate?: number;
-}) {
+}): LoadRun {
   const rate = options.logSamplingRate ?? 0.1;
   const args = [
     '-n',

@@ -1,6 +1,38 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { cliEntry } from './server.js';
+import { postgresBinDir } from './setup.js';
+
+// What the bench needs from the machine, and the description of it that goes with the figures.
+
+/** Stops with what to install or build when wrk, pgbench, initdb or dist/ is missing. */
+export function requireTools(): void {
+  const missing: string[] = [];
+  for (const [tool, args, pkg] of [
+    ['wrk', ['-v'], 'wrk'],
+    ['pgbench', ['--version'], 'postgresql-15'],
+  ] as const) {
+    try {
+      execFileSync(tool, args, { stdio: 'ignore' });
+    } catch (error) {
+      // wrk -v exits 1 after printing its version; only "not found" matters.
+      if ((error as { code?: string }).code === 'ENOENT') missing.push(pkg);
+    }
+  }
+  if (!existsSync(join(postgresBinDir, 'initdb')) && !missing.includes('postgresql-15')) {
+    missing.push('postgresql-15');
+  }
+  if (missing.length > 0) {
+    throw new Error(
+      `missing tools; install them with: apt-get install -y ${missing.join(' ')} (PostgreSQL binaries elsewhere: PG_BIN_DIR)`,
+    );
+  }
+  if (!existsSync(cliEntry)) {
+    throw new Error('dist/ is missing: run npm run bench (it builds first) or npm run build');
+  }
+}
 
 export interface Machine {
   nproc: number;

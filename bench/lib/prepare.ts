@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../test/support/postgres-cluster.js';
+import { freePort } from '../../support/postgres-cluster.js';
 import { killAll, type Spawned } from './processes.js';
 import { startServer, waitReady } from './server.js';
 import {

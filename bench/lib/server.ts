@@ -46,6 +46,21 @@ export function serverEnv(options: ServeOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+/** serverEnv as results.json records it: without PATH and HOME, the secret left out. */
+export function recordedServerEnv(port: number): Record<string, string> {
+  const env = serverEnv({
+    port,
+    cwd: '.',
+    databaseUrl: 'postgres://todo_bench_app@127.0.0.1/todo_bench',
+  });
+  const shown: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k === 'PATH' || k === 'HOME' || v === undefined) continue;
+    shown[k] = k === 'BETTER_AUTH_SECRET' ? '(fixed, 40 characters)' : v;
+  }
+  return shown;
+}
+
 export function startServer(options: ServeOptions): Spawned {
   const args = [...(options.nodeArgs ?? []), options.entry ?? cliEntry, 'serve'];
   if (options.workers && options.workers > 1) args.push('--workers', String(options.workers));

@@ -4,10 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { runtimeGroupRole } from '../../src/db/roles.js';
-import {
-  createPostgresCluster,
-  type PostgresCluster,
-} from '../../test/support/postgres-cluster.js';
+import { createPostgresCluster, type PostgresCluster } from '../../support/postgres-cluster.js';
 import { run } from './processes.js';
 import { cliEntry, mapConcurrent, median } from './server.js';
 

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { Unauthorized } from '../errors.js';
+import { fail } from '../errors.js';
 import type { AppEnv } from '../http/context.js';
 import type { TaskRepository } from '../tasks/repository.js';
 import { exportJson, userJson } from './export.js';
@@ -16,7 +16,7 @@ export function registerAccountHandlers(
   // A valid JWT may outlive its user: such a caller is no longer anyone (401).
   const profileOf = async (userId: string) => {
     const profile = await accounts.profile(userId);
-    if (!profile) throw Unauthorized('The signed-in user no longer exists.');
+    if (!profile) throw fail.unauthorized('The signed-in user no longer exists.');
     return profile;
   };
 
@@ -63,7 +63,7 @@ export function registerAccountHandlers(
     const profile = await profileOf(c.get('user').id);
     await reauthentication.require(c, profile, c.req.valid('json').password);
     if (!(await accounts.delete(profile.id)))
-      throw Unauthorized('The signed-in user no longer exists.');
+      throw fail.unauthorized('The signed-in user no longer exists.');
     return c.body(null, 204);
   });
 }

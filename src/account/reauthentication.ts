@@ -1,12 +1,11 @@
 import { verifyPassword } from 'better-auth/crypto';
 import type { Context } from 'hono';
-import { accountPseudonym } from '../auth/account-pseudonym.js';
-import type { Auth } from '../auth/auth.js';
+import { type Auth, pseudonymOf } from '../auth/auth.js';
 import { logAuthEvent } from '../auth/auth-policy.js';
 import { clientAddress } from '../auth/client-address.js';
 import type { SignInLimiter } from '../auth/sign-in-limiter.js';
 import type { Queryable, Row } from '../db/database.js';
-import { AppError } from '../errors.js';
+import { fail } from '../errors.js';
 import type { AppEnv } from '../http/context.js';
 import type { Logger } from '../logger.js';
 
@@ -42,8 +41,7 @@ export class Reauthentication {
     if (password !== undefined) return this.checkPassword(c, account, password);
     const via = c.get('user').via;
     if (via !== 'jwt' && (await this.sessionIsFresh(c))) return;
-    throw new AppError(
-      'reauthentication_required',
+    throw fail.reauthenticationRequired(
       'Deleting the account needs your password: send {"password": "…"} in the body.',
     );
   }
@@ -61,7 +59,7 @@ export class Reauthentication {
     password: string,
   ): Promise<void> {
     const { auth, db, limiter, logger, trustProxy } = this.deps;
-    const key = accountPseudonym(auth.options.secret ?? '', account.email);
+    const key = pseudonymOf(auth, account.email);
     const request = { requestId: c.get('requestId'), clientAddress: clientAddress(c, trustProxy) };
     const decision = await limiter.attempt(key);
     if (!decision.allowed) {
@@ -71,10 +69,9 @@ export class Reauthentication {
         { account: key, status: 429, reason: 'account', retry_after: decision.retryAfterSeconds },
         request,
       );
-      throw new AppError(
-        'rate_limited',
+      throw fail.rateLimited(
         `Too many wrong passwords; try again in ${decision.retryAfterSeconds} seconds.`,
-        { retryAfterSeconds: decision.retryAfterSeconds },
+        decision.retryAfterSeconds,
       );
     }
     const rows = await db.query<CredentialRow>(
@@ -90,7 +87,7 @@ export class Reauthentication {
         { account: key, status: 403, reason: 'reauthentication' },
         request,
       );
-      throw new AppError('wrong_password', 'The password is not right.');
+      throw fail.wrongPassword();
     }
     await limiter.succeeded(key);
   }

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { EmbeddedDatabase } from '../db/embedded-database.js';
 import type { Logger } from '../logger.js';
+import { accountPseudonym } from './account-pseudonym.js';
 import { authPolicy } from './auth-policy.js';
 import { authSchema } from './auth-schema.js';
 import { resolveAuthSecret } from './auth-secret.js';
@@ -36,7 +37,16 @@ export function trustedOrigins(config: Config): string[] {
 const EMAIL_IN_TEXT = /[^\s@:,;"'<>()]+@[^\s@:,;"'<>()]+\.[^\s@:,;"'<>()]+/g;
 const withoutEmails = (text: string) => text.replace(EMAIL_IN_TEXT, '[email]');
 
-export function createAuth(config: Config, db: Database, logger: Logger) {
+/**
+ * Better Auth over our database. `limiter` is the per-account sign-in count, shared with the
+ * password check before deleting an account.
+ */
+export function createAuth(
+  config: Config,
+  db: Database,
+  logger: Logger,
+  limiter = new SignInLimiter(db),
+) {
   const orm =
     'pglite' in db
       ? drizzlePglite((db as EmbeddedDatabase).pglite, { schema: authSchema })
@@ -104,9 +114,13 @@ export function createAuth(config: Config, db: Database, logger: Logger) {
         jwt: { expirationTime: `${config.JWT_TTL_SECONDS}s`, issuer: baseURL, audience: baseURL },
       }),
       openAPI({ disableDefaultReference: true }),
-      authPolicy({ secret, limiter: new SignInLimiter(db), logger }),
+      authPolicy({ secret, limiter, logger }),
     ],
   });
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/** The account's pseudonym under this server's secret (for logs and the sign-in count). */
+export const pseudonymOf = (auth: Auth, email: string) =>
+  accountPseudonym(auth.options.secret ?? '', email);

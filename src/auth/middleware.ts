@@ -1,11 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import { decodeJwt } from 'jose';
-import { isDatabaseUnavailable } from '../db/database.js';
-import { AppError, Unauthorized } from '../errors.js';
+import { AppError, asAppError, fail } from '../errors.js';
 import type { AppEnv, CurrentUser } from '../http/context.js';
 import type { Logger } from '../logger.js';
-import { accountPseudonym } from './account-pseudonym.js';
-import type { Auth } from './auth.js';
+import { type Auth, pseudonymOf } from './auth.js';
 import { logAuthEvent } from './auth-policy.js';
 import { clientAddress } from './client-address.js';
 import { type JwtVerifier, looksLikeJwt } from './jwt-verifier.js';
@@ -32,15 +30,15 @@ export function requireUser(
     let user: CurrentUser | undefined;
     try {
       if (authorization && !bearer)
-        throw Unauthorized('The Authorization header must be "Bearer <token>".');
+        throw fail.unauthorized('The Authorization header must be "Bearer <token>".');
       if (bearer && looksLikeJwt(bearer)) {
         const claims = await jwt.verify(bearer);
-        if (!claims) throw Unauthorized('The token is not valid or has expired.');
+        if (!claims) throw fail.unauthorized('The token is not valid or has expired.');
         user = { id: claims.sub, email: claims.email, name: claims.name, via: 'jwt' };
       } else if (bearer || c.req.header('cookie')) {
         user = await sessionUser(auth, c.req.raw.headers, bearer ? 'session-token' : 'cookie');
       }
-      if (!user) throw Unauthorized();
+      if (!user) throw fail.unauthorized();
     } catch (error) {
       if (options.logger && error instanceof AppError && error.code === 'unauthorized') {
         const claimed = bearer && looksLikeJwt(bearer) ? claimedEmail(bearer) : undefined;
@@ -48,7 +46,7 @@ export function requireUser(
           options.logger,
           'api_unauthorized',
           {
-            account: claimed ? accountPseudonym(auth.options.secret ?? '', claimed) : undefined,
+            account: claimed ? pseudonymOf(auth, claimed) : undefined,
             status: 401,
             reason:
               !authorization && !c.req.header('cookie') ? 'no_credential' : 'invalid_credential',
@@ -85,24 +83,16 @@ async function sessionUser(
   try {
     session = await auth.api.getSession({ headers, query: { disableRefresh: false } });
   } catch (error) {
-    assertDatabaseReachable(error);
     // Better Auth's own verdict on the token (an APIError with a 4xx status): not signed in.
-    if (clientErrorStatus(error)) return undefined;
+    // Anything else, a database outage above all, is not a verdict: the error handler says
+    // 503 or 500 from the error itself.
+    if (clientErrorStatus(error) && asAppError(error).code !== 'database_unavailable') {
+      return undefined;
+    }
     throw error;
   }
   if (!session) return undefined;
   return { id: session.user.id, email: session.user.email, name: session.user.name, via };
-}
-
-/**
- * A session lookup that failed because the database could not be reached is a 503, decided
- * from the error alone: checking again would find the database back up, and turn the same
- * outage into a 500.
- */
-function assertDatabaseReachable(error: unknown): void {
-  if (isDatabaseUnavailable(error)) {
-    throw new AppError('database_unavailable', 'The database is unavailable; try again shortly.');
-  }
 }
 
 function clientErrorStatus(error: unknown): boolean {

@@ -13,8 +13,9 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Config } from '../config.js';
 import { lockDataDirectory } from '../db/data-dir-lock.js';
 import { holdPrivateUmask, openEmbeddedDatabase, privateDataDir } from '../db/embedded-database.js';
+import { Migrator } from '../db/migrator.js';
 import { readBackupTarball } from './backup-tarball.js';
-import { CliError, defineCommand, Migrator } from './commands.js';
+import { CliError, type Command } from './command.js';
 
 // todo db backup FILE / db restore FILE: the embedded database's data directory as one
 // gzipped tarball (PGlite's dumpDataDir). A PostgreSQL server has pg_dump for this.
@@ -34,7 +35,8 @@ const hasDatabase = (dir: string) => existsSync(join(dir, 'PG_VERSION'));
 const timestamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 const reason = (error: unknown) => (error as Error).message.split('\n')[0];
 
-defineCommand('db backup', {
+export const dbBackupCommand: Command = {
+  name: 'db backup',
   summary: 'write the embedded database (DATA_DIR) to FILE as a gzipped tarball',
   usage: 'db backup FILE',
   positionals: 1,
@@ -66,9 +68,10 @@ defineCommand('db backup', {
     ctx.err(`backed up ${dataDir} to ${file} (${(bytes.length / 1e6).toFixed(1)} MB)`);
     return 0;
   },
-});
+};
 
-defineCommand('db restore', {
+export const dbRestoreCommand: Command = {
+  name: 'db restore',
   summary: 'replace the embedded database (DATA_DIR) with a backup, then migrate it',
   usage: `db restore FILE [--force]
 
@@ -125,7 +128,7 @@ defineCommand('db restore', {
       lock.release();
     }
   },
-});
+};
 
 /** Unpacks the tarball into dir (a new directory) and migrates it; returns migrations applied. */
 async function loadBackup(dir: string, tar: Uint8Array): Promise<number> {

@@ -12,7 +12,9 @@ import {
   type TestDatabase,
 } from '../../test/support/test-database.js';
 import { loadMigrations, Migrator } from '../db/migrator.js';
-import { CliError, runCli } from './commands.js';
+import { CliError } from './command.js';
+import { commands } from './commands.js';
+import { runCli } from './runner.js';
 
 // The real `todo` binary in a child process: exit codes, stdout and stderr as a user sees them.
 
@@ -86,7 +88,7 @@ describe.concurrent('todo without a database', { timeout: 90_000 }, () => {
   it('refuses the names of Object.prototype members as unknown commands', async () => {
     // In process (main.ts turns a CliError into one line and exit 1, as above).
     for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
-      const run = runCli([name], { out: () => {}, err: () => {} });
+      const run = runCli(commands, [name], { out: () => {}, err: () => {} });
       await expect(run).rejects.toBeInstanceOf(CliError);
       await expect(run).rejects.toThrow(`unknown command "${name}"`);
     }
@@ -219,6 +221,12 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
       expect(task.created_at).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
       expect(task.completed_at === null || task.completed_at.endsWith('Z')).toBe(true);
     }
+  });
+
+  it('finds the user to export whatever the case of the email given', async () => {
+    const run = await todo(['export', '--user', 'User3@Example.TEST'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).user.email).toBe('user3@example.test');
   });
 
   it('refuses to export an unknown email in one line', async () => {

@@ -1,10 +1,13 @@
+import { createInterface } from 'node:readline/promises';
+import { Migrator, pad } from '../db/migrator.js';
 import { defaultRoleNames, isPlainIdentifier, rolesSql } from '../db/roles.js';
-import { CliError, confirm, defineCommand, intOption, Migrator, pad } from './commands.js';
+import { CliError, type Command, intOption } from './command.js';
 
 // todo db migrate | rollback | status | reset: migrations through DIRECT_DATABASE_URL when set.
 // todo db roles: the SQL for the two database roles (docs/OPERATIONS.md).
 
-defineCommand('db migrate', {
+export const dbMigrateCommand: Command = {
+  name: 'db migrate',
   summary: 'apply pending migrations (all, or up to --to N)',
   usage: 'db migrate [--to N]',
   options: { to: { type: 'string' } },
@@ -20,9 +23,10 @@ defineCommand('db migrate', {
     );
     return 0;
   },
-});
+};
 
-defineCommand('db rollback', {
+export const dbRollbackCommand: Command = {
+  name: 'db rollback',
   summary: 'revert the newest migration (or --steps N, or every one above --to N)',
   usage: 'db rollback [--steps N | --to N]',
   options: { steps: { type: 'string' }, to: { type: 'string' } },
@@ -40,9 +44,10 @@ defineCommand('db rollback', {
     ctx.err(reverted.length ? `rolled back: ${reverted.length} reverted` : 'nothing to roll back');
     return 0;
   },
-});
+};
 
-defineCommand('db status', {
+export const dbStatusCommand: Command = {
+  name: 'db status',
   summary: 'list migrations: applied, pending, or changed since applied (checksum drift)',
   usage: 'db status',
   async run(ctx) {
@@ -58,9 +63,10 @@ defineCommand('db status', {
     }
     return 0;
   },
-});
+};
 
-defineCommand('db reset', {
+export const dbResetCommand: Command = {
+  name: 'db reset',
   summary: 'revert every migration and apply them again: ALL DATA IS LOST (asks unless --yes)',
   usage: 'db reset [--yes]',
   options: { yes: { type: 'boolean', short: 'y' } },
@@ -74,9 +80,10 @@ defineCommand('db reset', {
     ctx.err('reset: the database is empty and migrated');
     return 0;
   },
-});
+};
 
-defineCommand('db roles', {
+export const dbRolesCommand: Command = {
+  name: 'db roles',
   summary: 'print the SQL that creates the owner and runtime roles and the database (runs nothing)',
   usage: 'db roles [--owner NAME] [--app NAME] [--database NAME]',
   options: { owner: { type: 'string' }, app: { type: 'string' }, database: { type: 'string' } },
@@ -94,4 +101,15 @@ defineCommand('db roles', {
     ctx.out(rolesSql(names));
     return 0;
   },
-});
+};
+
+/** Asks on the terminal; no terminal (a pipe, a script) is a no. */
+async function confirm(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return false;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-import { CliError, runCli } from './commands.js';
+import { CliError } from './command.js';
+import { commands } from './commands.js';
+import { runCli } from './runner.js';
 
 // `todo`: a one-line reason and a non-zero exit on failure, never a stack trace.
-runCli(process.argv.slice(2)).then(
+runCli(commands, process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,6 +1,6 @@
 import { hashPassword } from 'better-auth/crypto';
 import type { Queryable } from '../db/database.js';
-import { CliError, defineCommand, intOption } from './commands.js';
+import { CliError, type Command, intOption } from './command.js';
 import { createProgressBar } from './progress-bar.js';
 
 // todo db seed: N users who can sign in with one shared password, M tasks each, for demos
@@ -101,7 +101,8 @@ function databaseName(url: string): string {
   }
 }
 
-defineCommand('db seed', {
+export const dbSeedCommand: Command = {
+  name: 'db seed',
   summary: 'create N users (user1@example.test …) with M tasks each, for demos and load tests',
   usage: `db seed --users N --tasks M [--password P] [--prefix P] [--force]
 
@@ -163,4 +164,4 @@ defineCommand('db seed', {
     ctx.err(`seeded ${userCount} users × ${tasksPerUser} tasks in ${seconds} s`);
     return 0;
   },
-});
+};

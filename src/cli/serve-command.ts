@@ -2,9 +2,10 @@ import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { openDatabase, waitForDatabase } from '../db/open-database.js';
 import { migrateOnStart, startServer } from '../server.js';
-import { CliError, defineCommand, intOption } from './commands.js';
+import { type CliContext, CliError, type Command, intOption } from './command.js';
 
-defineCommand('serve', {
+export const serveCommand: Command = {
+  name: 'serve',
   summary: 'run the HTTP server (migrates first unless MIGRATE_ON_START=false)',
   usage: `serve [--workers N]   (N processes share the port; default 1, at most ${availableParallelism() * 2})`,
   options: { workers: { type: 'string', short: 'w' } },
@@ -32,13 +33,10 @@ defineCommand('serve', {
     if (cluster.isWorker) cluster.worker?.disconnect();
     return 0;
   },
-});
+};
 
 /** Migrates once, then forks the workers; restarts one that dies, stops all on a signal. */
-async function runPrimary(
-  ctx: Parameters<Parameters<typeof defineCommand>[1]['run']>[0],
-  workers: number,
-) {
+async function runPrimary(ctx: CliContext, workers: number) {
   if (ctx.config.MIGRATE_ON_START) {
     const db = await openDatabase(ctx.config, { logger: ctx.logger, poolMax: 1 });
     try {

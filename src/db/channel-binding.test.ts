@@ -2,11 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresOsUser } from '../../test/support/postgres-binaries.js';
-import {
-  createPostgresCluster,
-  type PostgresCluster,
-} from '../../test/support/postgres-cluster.js';
+import { postgresOsUser } from '../../support/postgres-binaries.js';
+import { createPostgresCluster, type PostgresCluster } from '../../support/postgres-cluster.js';
 import { openServerDatabase } from '../../test/support/test-database.js';
 
 // channel_binding=require as in libpq, against a cluster of our own with TLS: SCRAM over TLS

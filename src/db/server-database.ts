@@ -75,7 +75,7 @@ export function createServerDatabase(options: ServerDatabaseOptions): Database &
       });
       return result.rows;
     } catch (error) {
-      throw translate(error, observer);
+      throw countedFailure(error, observer);
     } finally {
       const ms = performance.now() - started;
       observer?.onQuery?.(ms);
@@ -99,7 +99,7 @@ export function createServerDatabase(options: ServerDatabaseOptions): Database &
     try {
       return await pool.connect();
     } catch (error) {
-      throw translate(error, observer);
+      throw countedFailure(error, observer);
     }
   };
 
@@ -132,7 +132,8 @@ export function createServerDatabase(options: ServerDatabaseOptions): Database &
   return database;
 }
 
-function translate(error: unknown, observer: DatabaseObserver | undefined): unknown {
+/** A failed statement, counted for the metrics; an unreachable database becomes DatabaseUnavailableError, its message free of credentials. */
+function countedFailure(error: unknown, observer: DatabaseObserver | undefined): unknown {
   if (!(error instanceof Error)) return error;
   if (isDatabaseUnavailable(error)) {
     observer?.onConnectError?.();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
-import { AppError } from '../errors.js';
+import { fail } from '../errors.js';
 import { type Logger, withLogContext } from '../logger.js';
 import type { AppEnv } from './context.js';
 
@@ -56,19 +56,15 @@ export const jsonBodyGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!hasBody && toggle) return next();
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {
-    throw new AppError(
-      'unsupported_media_type',
-      'Send the body as JSON with Content-Type: application/json.',
-    );
+    throw fail.unsupportedMediaType();
   }
   return next();
 };
 
-const tooLarge = () => new AppError('payload_too_large', 'The request body is larger than 64 KiB.');
 const chunkedBodyLimit = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
-    throw tooLarge();
+    throw fail.payloadTooLarge();
   },
 });
 
@@ -80,7 +76,7 @@ const chunkedBodyLimit = bodyLimit({
 export const bodySizeGuard: MiddlewareHandler<AppEnv> = (c, next) => {
   const declared = c.req.header('content-length');
   if (declared !== undefined) {
-    if (Number(declared) > MAX_BODY_BYTES) throw tooLarge();
+    if (Number(declared) > MAX_BODY_BYTES) throw fail.payloadTooLarge();
     return next();
   }
   const method = c.req.method;
@@ -159,10 +155,9 @@ export function writeRateLimit(limiter: WriteRateLimiter): MiddlewareHandler<App
     if (!writeMethods.has(c.req.method)) return next();
     const verdict = limiter.take(c.get('user').id);
     if (!verdict.allowed) {
-      throw new AppError(
-        'rate_limited',
+      throw fail.rateLimited(
         `Too many changes: at most ${limiter.limitPerMinute} per minute.`,
-        { retryAfterSeconds: verdict.retryAfterSeconds },
+        verdict.retryAfterSeconds,
       );
     }
     return next();

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createPostgresCluster, type PostgresCluster } from '../../support/postgres-cluster.js';
 import {
   type AppClient,
   authPost,
@@ -10,10 +11,6 @@ import {
 } from '../../test/support/api.js';
 import { buildUser } from '../../test/support/factories.js';
 import { captureLogs, type LogLine } from '../../test/support/logs.js';
-import {
-  createPostgresCluster,
-  type PostgresCluster,
-} from '../../test/support/postgres-cluster.js';
 import { silentLogger } from '../../test/support/test-database.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';

@@ -1,23 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { AppError, TaskNotFound, VersionMismatch } from '../errors.js';
-import { etagOf, parseIfMatch } from '../http/conditional.js';
+import { fail } from '../errors.js';
+import { etagOf, writeIfMatch } from '../http/conditional.js';
 import type { AppEnv } from '../http/context.js';
-import { decodeCursor, defaultOrder, encodeCursor, type ListQuery } from './list-query.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { defaultOrder, type ListQuery, type ListSelection } from './list-query.js';
 import type { TaskRepository } from './repository.js';
 import { type TaskBase, taskRoutes } from './routes.js';
 import type { TaskCreateBody, TaskListQueryInput, TaskPatchBody } from './schemas.js';
-import { type TaskFields, taskDefaults } from './task.js';
+import { type Task, type TaskFields, taskDefaults } from './task.js';
 import { taskToJson } from './task-json.js';
 
 // Handlers turn a validated request into repository calls and the repository's answer into
 // JSON and headers. The user id always comes from the auth middleware.
-
-type Ctx = Context<AppEnv>;
-const userId = (c: Ctx) => c.get('user').id;
-/** The validated {id} path parameter (the same for both path families). */
-const taskId = (c: Ctx) => (c.req.valid as (t: 'param') => { id: number })('param').id;
 
 export function registerTaskHandlers(
   app: OpenAPIHono<AppEnv>,
@@ -25,13 +20,26 @@ export function registerTaskHandlers(
   tasks: TaskRepository,
 ): void {
   const routes = taskRoutes(base);
+  const withEtag = (task: Task) => ({ ETag: etagOf(task.version) });
+  /** A write to one task of the caller's under the request's If-Match. */
+  const writeTask = <T>(
+    userId: string,
+    id: number,
+    ifMatch: string | undefined,
+    write: (version?: number) => Promise<T | undefined>,
+  ) =>
+    writeIfMatch({
+      ifMatch,
+      currentVersion: async () => (await tasks.get(userId, id))?.version,
+      write,
+      notFound: fail.taskNotFound,
+    });
 
   app.openapi(routes.list, async (c) => {
-    const query = c.req.valid('query');
-    const { list, cursorBase } = toListQuery(query);
-    const page = await tasks.list(userId(c), list);
+    const { list, selection } = toListQuery(c.req.valid('query'));
+    const page = await tasks.list(c.get('user').id, list);
     if (page.next) {
-      const cursor = encodeCursor(cursorBase, page.next);
+      const cursor = encodeCursor(selection, page.next);
       const url = new URL(c.req.url);
       url.searchParams.set('cursor', cursor);
       c.header('Link', `<${url.pathname}${url.search}>; rel="next"`);
@@ -41,91 +49,66 @@ export function registerTaskHandlers(
   });
 
   app.openapi(routes.create, async (c) => {
-    const body = c.req.valid('json');
-    const key = idempotencyKey(c.req.header('idempotency-key'));
-    const fields = { ...taskDefaults, ...writableFields(body), title: body.title };
+    const fields = completeFields(c.req.valid('json'));
+    const key = c.req.valid('header')['idempotency-key'];
     const task = await tasks.create(
-      userId(c),
+      c.get('user').id,
       fields,
-      key === undefined ? undefined : { key, fingerprint: fingerprintOf(fields) },
+      key === undefined ? undefined : { key, fingerprint: requestFingerprint(fields) },
     );
     const path = new URL(c.req.url).pathname.replace(/\/$/, '');
     c.header('Location', `${path}/${task.id}`);
-    return c.json(taskToJson(task), 201, { ETag: etagOf(task.version) });
+    return c.json(taskToJson(task), 201, withEtag(task));
   });
 
   app.openapi(routes.get, async (c) => {
-    const task = await tasks.get(userId(c), taskId(c));
-    if (!task) throw TaskNotFound();
-    return c.json(taskToJson(task), 200, { ETag: etagOf(task.version) });
+    const task = await tasks.get(c.get('user').id, c.req.valid('param').id);
+    if (!task) throw fail.taskNotFound();
+    return c.json(taskToJson(task), 200, withEtag(task));
   });
 
   app.openapi(routes.replace, async (c) => {
-    const body = c.req.valid('json');
-    const fields: TaskFields = { ...taskDefaults, ...writableFields(body), title: body.title };
-    const task = await conditionally(c, tasks, (version) =>
-      tasks.update(userId(c), taskId(c), fields, version),
+    const userId = c.get('user').id;
+    const { id } = c.req.valid('param');
+    const fields = completeFields(c.req.valid('json'));
+    const task = await writeTask(userId, id, c.req.valid('header')['if-match'], (version) =>
+      tasks.update(userId, id, fields, version),
     );
-    return c.json(taskToJson(task), 200, { ETag: etagOf(task.version) });
+    return c.json(taskToJson(task), 200, withEtag(task));
   });
 
   app.openapi(routes.patch, async (c) => {
+    const userId = c.get('user').id;
+    const { id } = c.req.valid('param');
     const changes = writableFields(c.req.valid('json'));
-    const task = await conditionally(c, tasks, (version) =>
-      Object.keys(changes).length === 0
-        ? tasks.get(userId(c), taskId(c)).then((t) => {
-            // An empty patch changes nothing, but If-Match still has to hold.
-            if (t && version !== undefined && t.version !== version) throw VersionMismatch();
-            return t;
-          })
-        : tasks.update(userId(c), taskId(c), changes, version),
+    const task = await writeTask(userId, id, c.req.valid('header')['if-match'], (version) =>
+      tasks.update(userId, id, changes, version),
     );
-    return c.json(taskToJson(task), 200, { ETag: etagOf(task.version) });
+    return c.json(taskToJson(task), 200, withEtag(task));
   });
 
   app.openapi(routes.toggle, async (c) => {
-    const task = await conditionally(c, tasks, (version) =>
-      tasks.toggle(userId(c), taskId(c), version),
+    const userId = c.get('user').id;
+    const { id } = c.req.valid('param');
+    const task = await writeTask(userId, id, c.req.valid('header')['if-match'], (version) =>
+      tasks.toggle(userId, id, version),
     );
-    return c.json(taskToJson(task), 200, { ETag: etagOf(task.version) });
+    return c.json(taskToJson(task), 200, withEtag(task));
   });
 
   app.openapi(routes.remove, async (c) => {
-    await conditionally(c, tasks, async (version) =>
-      (await tasks.delete(userId(c), taskId(c), version)) ? true : undefined,
+    const userId = c.get('user').id;
+    const { id } = c.req.valid('param');
+    await writeTask(userId, id, c.req.valid('header')['if-match'], async (version) =>
+      (await tasks.delete(userId, id, version)) ? true : undefined,
     );
     return c.body(null, 204);
   });
 }
 
-/**
- * Runs a write under the request's If-Match: none → unconditional; "*" → the task must
- * exist; a list of versions → the write happens only at one of them (412 otherwise).
- */
-async function conditionally<T>(
-  c: Ctx,
-  tasks: TaskRepository,
-  write: (version?: number) => Promise<T | undefined>,
-): Promise<T> {
-  const precondition = parseIfMatch(c.req.header('if-match'));
-  let result: T | undefined;
-  if (precondition.kind === 'none' || precondition.kind === 'any') {
-    result = await write();
-  } else {
-    let version = precondition.versions.length === 1 ? precondition.versions[0] : undefined;
-    if (version === undefined) {
-      // Zero or several tags: compare with the current version, then write at exactly that one.
-      const current = await tasks.get(userId(c), taskId(c));
-      if (!current) throw TaskNotFound();
-      if (!precondition.versions.includes(current.version)) {
-        throw VersionMismatch();
-      }
-      version = current.version;
-    }
-    result = await write(version);
-  }
-  if (result === undefined) throw TaskNotFound();
-  return result;
+/** A create or replace body as a whole task: omitted fields take their defaults. */
+function completeFields(body: TaskCreateBody): TaskFields {
+  return { ...taskDefaults, ...writableFields(body), title: body.title };
 }
 
 /** The writable fields present in a body; `completed` becomes a status. */
@@ -141,11 +124,8 @@ function writableFields(body: Partial<TaskCreateBody> | TaskPatchBody): Partial<
   return fields;
 }
 
-function toListQuery(query: TaskListQueryInput): {
-  list: ListQuery;
-  cursorBase: Omit<ListQuery, 'limit' | 'after'>;
-} {
-  const cursorBase = {
+function toListQuery(query: TaskListQueryInput): { list: ListQuery; selection: ListSelection } {
+  const selection: ListSelection = {
     sort: query.sort,
     order: query.order ?? defaultOrder(query.sort),
     filters: {
@@ -158,20 +138,15 @@ function toListQuery(query: TaskListQueryInput): {
       dueAfter: query.due_after,
     },
   };
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, cursorBase);
-  return { list: { ...cursorBase, limit: query.limit, after }, cursorBase };
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, selection);
+  return { list: { ...selection, limit: query.limit, after }, selection };
 }
 
-function idempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(header)) {
-    throw new AppError('bad_request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
-  }
-  return header;
-}
-
-/** Same normalised fields → same fingerprint, whatever the key order or spelling of the body. */
-function fingerprintOf(fields: TaskFields): string {
+/**
+ * What an Idempotency-Key is bound to: the same normalised fields give the same value,
+ * whatever the key order or spelling of the body.
+ */
+function requestFingerprint(fields: TaskFields): string {
   return createHash('sha256')
     .update(
       JSON.stringify([

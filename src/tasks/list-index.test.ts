@@ -8,16 +8,9 @@ import {
   type TestDatabase,
 } from '../../test/support/test-database.js';
 import type { Database } from '../db/database.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  type ListQuery,
-  listArguments,
-  listStatement,
-  type SortKey,
-  type SortOrder,
-} from './list-query.js';
-import { TaskRepository } from './repository.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { type ListQuery, listArguments, type SortKey, type SortOrder } from './list-query.js';
+import { statementOf, TaskRepository } from './repository.js';
 import type { Task, TaskFields } from './task.js';
 
 // The list query's keyset order is served by tasks_user_created_idx, so a
@@ -79,7 +72,10 @@ async function reads(userId: string, query: ListQuery, times = 1): Promise<Reads
       return { indexes, seqScans: table!.seq_scans };
     };
     const before = await counters();
-    for (let i = 0; i < times; i++) await tx.query(listStatement, listArguments(userId, query));
+    for (let i = 0; i < times; i++) {
+      const args = listArguments(userId, query);
+      await tx.query(statementOf('task_list', args.length), args);
+    }
     const after = await counters();
     const indexes: Reads['indexes'] = {};
     for (const index of after.indexes) {

@@ -3,7 +3,8 @@ import { insertUser, taskFields } from '../../test/support/factories.js';
 import { openTestDatabase } from '../../test/support/test-database.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { decodeCursor, encodeCursor, type ListQuery } from './list-query.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type { ListQuery } from './list-query.js';
 import { TaskRepository } from './repository.js';
 
 const firstPage = (overrides: Partial<ListQuery> = {}): ListQuery => ({

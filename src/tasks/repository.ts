@@ -1,6 +1,11 @@
 import type { Queryable, Row } from '../db/database.js';
-import { AppError, IdempotencyKeyReused, TaskLimitReached, VersionMismatch } from '../errors.js';
-import { type ListQuery, listArguments, listStatement, type Position } from './list-query.js';
+import { fail } from '../errors.js';
+import {
+  type ListQuery,
+  listArguments,
+  type Position,
+  type TaskListArguments,
+} from './list-query.js';
 import {
   type Priority,
   priorities,
@@ -55,93 +60,86 @@ export class TaskRepository {
   ) {}
 
   async create(userId: string, fields: TaskFields, idempotency?: Idempotency): Promise<Task> {
-    const rows = await this.call(
-      'task_create',
-      'SELECT * FROM task_create($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-      [
-        userId,
-        fields.title,
-        fields.description,
-        fields.status,
-        priorities.indexOf(fields.priority),
-        fields.tags,
-        fields.dueDate,
-        idempotency?.key ?? null,
-        idempotency?.fingerprint ?? null,
-        this.options.maxTasksPerUser ?? null,
-      ],
-    );
+    const rows = await this.call('task_create', [
+      userId,
+      fields.title,
+      fields.description,
+      fields.status,
+      priorities.indexOf(fields.priority),
+      fields.tags,
+      fields.dueDate,
+      idempotency?.key ?? null,
+      idempotency?.fingerprint ?? null,
+      this.options.maxTasksPerUser ?? null,
+    ]);
     return toTask(rows[0]!);
   }
 
   async get(userId: string, id: number): Promise<Task | undefined> {
-    const rows = await this.call('task_get', 'SELECT * FROM task_get($1, $2)', [userId, id]);
+    const rows = await this.call('task_get', [userId, id]);
     return rows[0] && toTask(rows[0]);
   }
 
   async list(userId: string, query: ListQuery): Promise<TaskPage> {
-    const rows = await this.call('task_list', listStatement, listArguments(userId, query));
+    const rows = await this.call('task_list', listArguments(userId, query));
     const tasks = rows.slice(0, query.limit).map(toTask);
     if (rows.length <= query.limit) return { tasks };
     const last = tasks.at(-1)!;
     return { tasks, next: { value: sortValue(last, query.sort), id: last.id } };
   }
 
-  /** Changes the given fields; undefined when the user has no such task. */
+  /**
+   * Changes the given fields; undefined when the user has no such task. No fields is no
+   * write: the task as it is, as long as it is at the expected version.
+   */
   async update(
     userId: string,
     id: number,
     changes: Partial<TaskFields>,
     expectedVersion?: number,
   ): Promise<Task | undefined> {
+    if (Object.values(changes).every((value) => value === undefined)) {
+      const task = await this.get(userId, id);
+      if (task && expectedVersion !== undefined && task.version !== expectedVersion) {
+        throw fail.versionMismatch();
+      }
+      return task;
+    }
     const set = (key: keyof TaskFields) => changes[key] !== undefined;
-    const rows = await this.call(
-      'task_update',
-      'SELECT * FROM task_update($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)',
-      [
-        userId,
-        id,
-        expectedVersion ?? null,
-        set('title'),
-        changes.title ?? null,
-        set('description'),
-        changes.description ?? null,
-        set('status'),
-        changes.status ?? null,
-        set('priority'),
-        changes.priority === undefined ? null : priorities.indexOf(changes.priority),
-        set('tags'),
-        changes.tags ?? null,
-        set('dueDate'),
-        changes.dueDate ?? null,
-      ],
-    );
+    const rows = await this.call('task_update', [
+      userId,
+      id,
+      expectedVersion ?? null,
+      set('title'),
+      changes.title ?? null,
+      set('description'),
+      changes.description ?? null,
+      set('status'),
+      changes.status ?? null,
+      set('priority'),
+      changes.priority === undefined ? null : priorities.indexOf(changes.priority),
+      set('tags'),
+      changes.tags ?? null,
+      set('dueDate'),
+      changes.dueDate ?? null,
+    ]);
     return rows[0] && toTask(rows[0]);
   }
 
   /** completed -> pending, anything else -> completed. */
   async toggle(userId: string, id: number, expectedVersion?: number): Promise<Task | undefined> {
-    const rows = await this.call('task_toggle', 'SELECT * FROM task_toggle($1, $2, $3)', [
-      userId,
-      id,
-      expectedVersion ?? null,
-    ]);
+    const rows = await this.call('task_toggle', [userId, id, expectedVersion ?? null]);
     return rows[0] && toTask(rows[0]);
   }
 
   /** True when a task was deleted. */
   async delete(userId: string, id: number, expectedVersion?: number): Promise<boolean> {
-    const rows = await this.call(
-      'task_delete',
-      'SELECT task_delete AS id FROM task_delete($1, $2, $3)',
-      [userId, id, expectedVersion ?? null],
-    );
+    const rows = await this.call('task_delete', [userId, id, expectedVersion ?? null]);
     return rows.length > 0;
   }
 
   async counts(userId: string): Promise<TaskCounts> {
-    const rows = await this.call('task_counts', 'SELECT * FROM task_counts($1)', [userId]);
-    const row = rows[0] as Record<string, unknown>;
+    const row = (await this.call('task_counts', [userId]))[0]!;
     return {
       total: Number(row.total),
       pending: Number(row.pending),
@@ -167,11 +165,12 @@ export class TaskRepository {
   async *batches(userId: string, size: number): AsyncGenerator<Task[]> {
     let after: Task | undefined;
     for (;;) {
-      const rows = await this.call(
-        'task_export_batch',
-        'SELECT * FROM task_export_batch($1, $2, $3, $4)',
-        [userId, after?.createdAt ?? null, after ? String(after.id) : null, size],
-      );
+      const rows = await this.call('task_export_batch', [
+        userId,
+        after?.createdAt ?? null,
+        after ? String(after.id) : null,
+        size,
+      ]);
       if (rows.length === 0) return;
       const batch = rows.map(toTask);
       yield batch;
@@ -180,13 +179,91 @@ export class TaskRepository {
     }
   }
 
-  private async call(name: string, text: string, params: unknown[]): Promise<TaskRow[]> {
+  /** One prepared round trip: `SELECT * FROM fn($1, …)`, its rows typed by the function. */
+  private async call<F extends keyof TaskFunctions>(
+    fn: F,
+    args: TaskFunctions[F]['args'],
+  ): Promise<TaskFunctions[F]['row'][]> {
     try {
-      return await this.db.query<TaskRow>(text, params, { name });
+      return await this.db.query<TaskFunctions[F]['row']>(statementOf(fn, args.length), args, {
+        name: fn,
+      });
     } catch (error) {
-      throw translate(error);
+      throw refusalOf(error);
     }
   }
+}
+
+/** The database functions behind the repository: their arguments in order, and their rows. */
+interface TaskFunctions {
+  task_create: {
+    args: [
+      userId: string,
+      title: string,
+      description: string | null,
+      status: TaskStatus,
+      priority: number,
+      tags: string[],
+      dueDate: Date | null,
+      idempotencyKey: string | null,
+      fingerprint: string | null,
+      maxTasks: number | null,
+    ];
+    row: TaskRow;
+  };
+  task_get: { args: [userId: string, id: number]; row: TaskRow };
+  task_list: { args: TaskListArguments; row: TaskRow };
+  task_update: {
+    args: [
+      userId: string,
+      id: number,
+      expectedVersion: number | null,
+      setTitle: boolean,
+      title: string | null,
+      setDescription: boolean,
+      description: string | null,
+      setStatus: boolean,
+      status: TaskStatus | null,
+      setPriority: boolean,
+      priority: number | null,
+      setTags: boolean,
+      tags: string[] | null,
+      setDueDate: boolean,
+      dueDate: Date | null,
+    ];
+    row: TaskRow;
+  };
+  task_toggle: { args: [userId: string, id: number, expectedVersion: number | null]; row: TaskRow };
+  task_delete: {
+    args: [userId: string, id: number, expectedVersion: number | null];
+    row: { task_delete: string };
+  };
+  task_counts: {
+    args: [userId: string];
+    row: {
+      total: string;
+      pending: string;
+      in_progress: string;
+      completed: string;
+      overdue: string;
+    };
+  };
+  task_export_batch: {
+    args: [userId: string, afterCreatedAt: Date | null, afterId: string | null, size: number];
+    row: TaskRow;
+  };
+}
+
+const statements = new Map<string, string>();
+/** The text of a function call with one placeholder per argument, the same text every time. */
+export function statementOf(fn: string, arity: number): string {
+  let text = statements.get(fn);
+  if (text === undefined) {
+    const placeholders = Array.from({ length: arity }, (_, i) => `$${i + 1}`).join(', ');
+    text = `SELECT * FROM ${fn}(${placeholders})`;
+    statements.set(fn, text);
+  }
+  return text;
 }
 
 /** The body field each CHECK constraint guards, so a refusal names a field, not a constraint. */
@@ -199,29 +276,30 @@ const constraintFields = new Map([
 ]);
 
 /** Database refusals that are the client's doing become application errors. */
-function translate(error: unknown): unknown {
+function refusalOf(error: unknown): unknown {
   const pgError = error as { code?: string; constraint?: string };
   switch (pgError.code) {
     case 'TDV01':
-      return VersionMismatch();
+      return fail.versionMismatch();
     case 'TDK01':
-      return IdempotencyKeyReused();
+      return fail.idempotencyKeyReused();
     case 'TDL01':
-      return TaskLimitReached();
+      return fail.taskLimitReached();
     case '23503': // tasks_user_id_fkey: the user was deleted after the token was issued
-      return new AppError('unauthorized', 'The signed-in user no longer exists.');
+      return fail.unauthorized('The signed-in user no longer exists.');
     case '23514': // a CHECK constraint: the API validates first, so this is a backstop
     case '22001':
     case '22021': // invalid byte sequence (NUL)
     case '22P02':
-      return new AppError('validation_failed', 'The task breaks a rule of the database.', {
-        errors: [
+      return fail.validationFailed(
+        [
           {
             path: constraintFields.get(pgError.constraint ?? '') ?? '',
             message: 'breaks a rule of the database',
           },
         ],
-      });
+        'The task breaks a rule of the database.',
+      );
     default:
       return error;
   }

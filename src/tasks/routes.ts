@@ -67,9 +67,14 @@ export function taskRoutes(base: TaskBase) {
       request: {
         params: pathParams,
         headers: z.object({
-          'idempotency-key': z.string().optional().openapi({
-            description: 'A retry with the same key and body returns the original response',
-          }),
+          'idempotency-key': z
+            .string()
+            .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters')
+            .optional()
+            .openapi({
+              description:
+                'A retry with the same key and body returns the original response; 1 to 255 visible ASCII characters',
+            }),
         }),
         body: { ...json(TaskCreateSchema, 'The new task'), required: true },
       },

@@ -1,23 +1,12 @@
-import type { Priority, Task, TaskStatus } from './task.js';
+import type { z } from '@hono/zod-openapi';
+import type { TaskSchema } from './schemas.js';
+import type { Task } from './task.js';
 
 // A task as the API and the export write it: snake_case keys, UTC ISO 8601 times with Z,
 // null where a value is absent.
 
-export interface TaskJson {
-  id: number;
-  user_id: string;
-  title: string;
-  description: string | null;
-  status: TaskStatus;
-  completed: boolean;
-  completed_at: string | null;
-  priority: Priority;
-  tags: string[];
-  due_date: string | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
+/** Exactly the response schema's shape, so the document and the code cannot disagree. */
+export type TaskJson = z.output<typeof TaskSchema>;
 
 export function taskToJson(task: Task): TaskJson {
   return {

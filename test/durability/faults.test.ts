@@ -7,14 +7,14 @@ import { loadConfig } from '../../src/config.js';
 import { Migrator } from '../../src/db/migrator.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { createLogger } from '../../src/logger.js';
-import { httpClient, type TestUser } from '../support/api.js';
-import { buildUser } from '../support/factories.js';
-import { type PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
 import {
   createPostgresCluster,
   freePort,
   type PostgresCluster,
-} from '../support/postgres-cluster.js';
+} from '../../support/postgres-cluster.js';
+import { httpClient, type TestUser } from '../support/api.js';
+import { buildUser } from '../support/factories.js';
+import { type PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
 import {
   bundleServer,
   childPids,

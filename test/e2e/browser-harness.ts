@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
-import { freePort } from '../support/postgres-cluster.js';
+import { freePort } from '../../support/postgres-cluster.js';
 import { toolAvailable } from '../support/required-tool.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { AppEnv } from '../../src/http/context.js';
 import type { Logger } from '../../src/logger.js';
 import { Metrics } from '../../src/ops/metrics.js';
-import { buildApp } from '../../src/server.js';
 import {
   createAppRole,
   createTestDatabase,

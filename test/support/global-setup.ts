@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createPostgresCluster } from './postgres-cluster.js';
+import { createPostgresCluster } from '../../support/postgres-cluster.js';
 
 // Once per `npm test`: the tests need a PostgreSQL server where they may create databases.
 // TEST_DATABASE_URL names one; unset, the machine's server on 127.0.0.1:5432 is used when it

@@ -4,8 +4,8 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { postgresOsUser } from './postgres-binaries.js';
-import { freePort } from './postgres-cluster.js';
+import { postgresOsUser } from '../../support/postgres-binaries.js';
+import { freePort } from '../../support/postgres-cluster.js';
 import { adminUrl } from './test-database.js';
 
 // A real PgBouncer in transaction mode in front of the test server, for tests of what a

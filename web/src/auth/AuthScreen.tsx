@@ -1,4 +1,5 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { TextField } from '../FormFields';
 import { navigate } from '../navigation';
 import {
   authClient,
@@ -96,49 +97,44 @@ export function AuthScreen({ mode, next, expired }: Props) {
         )}
         <form onSubmit={submit} noValidate aria-describedby={error ? `${ids}-error` : undefined}>
           {signingUp && (
-            <div className="field">
-              <label htmlFor={`${ids}-name`}>Name</label>
-              <input
-                id={`${ids}-name`}
-                name="name"
-                autoComplete="name"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-                required
-              />
-            </div>
+            <TextField
+              id={`${ids}-name`}
+              label="Name"
+              name="name"
+              autoComplete="name"
+              value={name}
+              onChange={setName}
+              required
+            />
           )}
-          <div className="field">
-            <label htmlFor={`${ids}-email`}>Email</label>
-            <input
-              id={`${ids}-email`}
-              name="email"
-              type="email"
-              autoComplete="email"
-              inputMode="email"
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              required
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={`${ids}-password`}>Password</label>
-            <input
-              id={`${ids}-password`}
-              name="password"
-              type="password"
-              autoComplete={signingUp ? 'new-password' : 'current-password'}
-              aria-describedby={signingUp ? `${ids}-password-hint` : undefined}
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              required
-            />
+          <TextField
+            id={`${ids}-email`}
+            label="Email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            inputMode="email"
+            value={email}
+            onChange={setEmail}
+            required
+          />
+          <TextField
+            id={`${ids}-password`}
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete={signingUp ? 'new-password' : 'current-password'}
+            aria-describedby={signingUp ? `${ids}-password-hint` : undefined}
+            value={password}
+            onChange={setPassword}
+            required
+          >
             {signingUp && (
               <p className="hint" id={`${ids}-password-hint`}>
                 At least {PASSWORD_MIN_LENGTH} characters, and not a common password.
               </p>
             )}
-          </div>
+          </TextField>
           {error && (
             <p className="error" role="alert" id={`${ids}-error`}>
               {error}

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { SortKey, SortOrder } from '../api/types';
+import { SelectField, TextField } from '../FormFields';
 import {
   defaultOrder,
   isFiltered,
@@ -13,7 +14,7 @@ import {
   statuses,
   statusLabels,
   type ViewFilters,
-} from './filters';
+} from './view-filters';
 
 const SEARCH_DELAY_MS = 300;
 
@@ -27,6 +28,10 @@ const shows: { value: Show; label: string }[] = [
   { value: 'open', label: 'Open' },
   { value: 'completed', label: 'Completed' },
 ];
+
+/** Both orders, the sort's default first. */
+const ordersFor = (sort: SortKey): SortOrder[] =>
+  defaultOrder(sort) === 'asc' ? ['asc', 'desc'] : ['desc', 'asc'];
 
 /** What to show and in which order; typing in search or tag waits for a pause. */
 export function Filters({ filters, onChange }: Props) {
@@ -60,90 +65,58 @@ export function Filters({ filters, onChange }: Props) {
           </label>
         ))}
       </fieldset>
-      <div className="field search-field">
-        <label htmlFor={`${id}-q`}>Search</label>
-        <input
-          id={`${id}-q`}
-          type="search"
-          value={search.value}
-          onChange={(e) => search.set(e.target.value)}
-          placeholder="Title or description"
-          autoComplete="off"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-status`}>Status</label>
-        <select
-          id={`${id}-status`}
-          value={filters.status ?? ''}
-          onChange={(e) => change({ status: statuses.find((s) => s === e.target.value) })}
-        >
-          <option value="">Any status</option>
-          {statuses.map((s) => (
-            <option key={s} value={s}>
-              {statusLabels[s]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-priority`}>Priority</label>
-        <select
-          id={`${id}-priority`}
-          value={filters.priority ?? ''}
-          onChange={(e) => change({ priority: priorities.find((p) => p === e.target.value) })}
-        >
-          <option value="">Any priority</option>
-          {priorities.map((p) => (
-            <option key={p} value={p}>
-              {priorityLabels[p]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-tag`}>Tag</label>
-        <input
-          id={`${id}-tag`}
-          value={tags.value}
-          onChange={(e) => tags.set(e.target.value)}
-          placeholder="e.g. work"
-          autoComplete="off"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-sort`}>Sort by</label>
-        <select
-          id={`${id}-sort`}
-          value={filters.sort}
-          onChange={(e) => {
-            const sort = sortKeys.find((k) => k === e.target.value) ?? 'created_at';
-            change({ sort, order: defaultOrder(sort) });
-          }}
-        >
-          {sortKeys.map((key: SortKey) => (
-            <option key={key} value={key}>
-              {sortLabels[key]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-order`}>Order</label>
-        <select
-          id={`${id}-order`}
-          value={filters.order}
-          onChange={(e) => change({ order: e.target.value === 'asc' ? 'asc' : 'desc' })}
-        >
-          {(['desc', 'asc'] as SortOrder[])
-            .sort((a) => (a === defaultOrder(filters.sort) ? -1 : 1))
-            .map((order) => (
-              <option key={order} value={order}>
-                {orderLabels[filters.sort][order]}
-              </option>
-            ))}
-        </select>
-      </div>
+      <TextField
+        id={`${id}-q`}
+        label="Search"
+        fieldClassName="search-field"
+        type="search"
+        value={search.value}
+        onChange={search.set}
+        placeholder="Title or description"
+        autoComplete="off"
+      />
+      <SelectField
+        id={`${id}-status`}
+        label="Status"
+        anyLabel="Any status"
+        options={statuses}
+        labels={statusLabels}
+        value={filters.status}
+        onChange={(status) => change({ status })}
+      />
+      <SelectField
+        id={`${id}-priority`}
+        label="Priority"
+        anyLabel="Any priority"
+        options={priorities}
+        labels={priorityLabels}
+        value={filters.priority}
+        onChange={(priority) => change({ priority })}
+      />
+      <TextField
+        id={`${id}-tag`}
+        label="Tag"
+        value={tags.value}
+        onChange={tags.set}
+        placeholder="e.g. work"
+        autoComplete="off"
+      />
+      <SelectField
+        id={`${id}-sort`}
+        label="Sort by"
+        options={sortKeys}
+        labels={sortLabels}
+        value={filters.sort}
+        onChange={(sort) => change({ sort, order: defaultOrder(sort) })}
+      />
+      <SelectField
+        id={`${id}-order`}
+        label="Order"
+        options={ordersFor(filters.sort)}
+        labels={orderLabels[filters.sort]}
+        value={filters.order}
+        onChange={(order) => change({ order })}
+      />
       {isFiltered(filters) && (
         <button
           type="button"

@@ -1,6 +1,7 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
-import { priorities, priorityLabels, statuses, statusLabels } from './filters';
+import { Field, SelectField, TextField } from '../FormFields';
 import { type TaskFormErrors, type TaskFormValues, validate } from './task-values';
+import { priorities, priorityLabels, statuses, statusLabels } from './view-filters';
 
 export interface SubmitResult {
   errors?: TaskFormErrors;
@@ -34,8 +35,8 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label }: Props) {
 
   const set =
     <K extends keyof TaskFormValues>(key: K) =>
-    (event: { target: { value: string } }) => {
-      setValues((v) => ({ ...v, [key]: event.target.value as TaskFormValues[K] }));
+    (value: TaskFormValues[K]) => {
+      setValues((v) => ({ ...v, [key]: value }));
       if (errors[key]) setErrors((e) => ({ ...e, [key]: undefined }));
     };
 
@@ -89,84 +90,77 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label }: Props) {
       onKeyDown={onKeyDown}
       noValidate
     >
-      <div className="field title-field">
-        <label htmlFor={`${id}-title`}>{editing ? 'Title' : 'New task'}</label>
-        <input
-          id={`${id}-title`}
-          ref={titleRef}
-          value={values.title}
-          onChange={set('title')}
-          placeholder={editing ? undefined : 'What needs doing?'}
-          aria-invalid={errors.title ? true : undefined}
-          aria-describedby={describedBy('title')}
-          autoComplete="off"
-          required
-        />
+      <TextField
+        id={`${id}-title`}
+        label={editing ? 'Title' : 'New task'}
+        fieldClassName="title-field"
+        ref={titleRef}
+        value={values.title}
+        onChange={set('title')}
+        placeholder={editing ? undefined : 'What needs doing?'}
+        aria-invalid={errors.title ? true : undefined}
+        aria-describedby={describedBy('title')}
+        autoComplete="off"
+        required
+      >
         {fieldError('title')}
-      </div>
-      <div className="field description-field">
-        <label htmlFor={`${id}-description`}>Description</label>
+      </TextField>
+      <Field id={`${id}-description`} label="Description" className="description-field">
         <textarea
           id={`${id}-description`}
           value={values.description}
-          onChange={set('description')}
+          onChange={(e) => set('description')(e.target.value)}
           rows={2}
           aria-invalid={errors.description ? true : undefined}
           aria-describedby={describedBy('description')}
         />
         {fieldError('description')}
-      </div>
+      </Field>
       <div className="field-row">
         {editing && (
-          <div className="field">
-            <label htmlFor={`${id}-status`}>Status</label>
-            <select id={`${id}-status`} value={values.status} onChange={set('status')}>
-              {statuses.map((s) => (
-                <option key={s} value={s}>
-                  {statusLabels[s]}
-                </option>
-              ))}
-            </select>
-          </div>
-        )}
-        <div className="field">
-          <label htmlFor={`${id}-priority`}>Priority</label>
-          <select id={`${id}-priority`} value={values.priority} onChange={set('priority')}>
-            {priorities.map((p) => (
-              <option key={p} value={p}>
-                {priorityLabels[p]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-tags`}>Tags</label>
-          <input
-            id={`${id}-tags`}
-            value={values.tags}
-            onChange={set('tags')}
-            placeholder="e.g. work, home"
-            aria-invalid={errors.tags ? true : undefined}
-            aria-describedby={describedBy('tags', `${id}-tags-hint`)}
-            autoComplete="off"
+          <SelectField
+            id={`${id}-status`}
+            label="Status"
+            options={statuses}
+            labels={statusLabels}
+            value={values.status}
+            onChange={set('status')}
           />
+        )}
+        <SelectField
+          id={`${id}-priority`}
+          label="Priority"
+          options={priorities}
+          labels={priorityLabels}
+          value={values.priority}
+          onChange={set('priority')}
+        />
+        <TextField
+          id={`${id}-tags`}
+          label="Tags"
+          value={values.tags}
+          onChange={set('tags')}
+          placeholder="e.g. work, home"
+          aria-invalid={errors.tags ? true : undefined}
+          aria-describedby={describedBy('tags', `${id}-tags-hint`)}
+          autoComplete="off"
+        >
           <p className="hint visually-hidden" id={`${id}-tags-hint`}>
             Separate tags with commas.
           </p>
           {fieldError('tags')}
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-due`}>Due date</label>
-          <input
-            id={`${id}-due`}
-            type="date"
-            value={values.due}
-            onChange={set('due')}
-            aria-invalid={errors.due ? true : undefined}
-            aria-describedby={describedBy('due')}
-          />
+        </TextField>
+        <TextField
+          id={`${id}-due`}
+          label="Due date"
+          type="date"
+          value={values.due}
+          onChange={set('due')}
+          aria-invalid={errors.due ? true : undefined}
+          aria-describedby={describedBy('due')}
+        >
           {fieldError('due')}
-        </div>
+        </TextField>
       </div>
       {message && (
         <p className="error" role="alert">

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import type { TaskJson } from '../api/types';
-import { priorityLabels } from './filters';
 import { useDeleteTask, useToggleTask, useUpdateTask } from './hooks';
 import { TaskForm } from './TaskForm';
 import { formatDue, isOverdue, patchInput, valuesFromTask } from './task-values';
+import { priorityLabels } from './view-filters';
 
 type Mode = 'view' | 'edit' | 'confirm-delete';
 

@@ -3,11 +3,11 @@ import type { Profile } from '../api/types';
 import { navigate, useLocation } from '../navigation';
 import { dismissNotice, useNotice } from '../notices';
 import { Filters } from './Filters';
-import { filtersFromSearch, isFiltered, searchFromFilters, toListFilters } from './filters';
 import { useCreateTask, useProfile } from './hooks';
 import { TaskForm } from './TaskForm';
 import { TaskList } from './TaskList';
 import { createInput, emptyValues, formErrorsFromServer } from './task-values';
+import { filtersFromSearch, isFiltered, searchFromFilters, toListFilters } from './view-filters';
 
 interface Props {
   onSignOut: () => void;

@@ -5,7 +5,7 @@ import type {
   TITLE_MAX as ServerTitleMax,
 } from '../../../src/tasks/task';
 import type { Priority, TaskCreateInput, TaskJson, TaskPatchInput, TaskStatus } from '../api/types';
-import { parseTags } from './filters';
+import { parseTags } from './view-filters';
 
 // A task as its form holds it (strings, as inputs do), and back to the API's bodies.
 
