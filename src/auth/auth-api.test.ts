@@ -12,8 +12,10 @@ import {
   type TestApi,
   type TestUser,
 } from '../../test/support/api.js';
-import { buildUser } from '../../test/support/factories.js';
+import { expectProblem, readTask } from '../../test/support/api-assertions.js';
+import { buildTask, buildUser } from '../../test/support/factories.js';
 import { captureLogs } from '../../test/support/logs.js';
+import { accountRoutes, taskRoutes } from '../../test/support/routes.js';
 import { countRows } from '../../test/support/test-database.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { Problem } from '../http/problem.js';
@@ -31,8 +33,6 @@ vi.mock('better-auth', async (importOriginal) => {
   }) as typeof actual.betterAuth;
   return { ...actual, betterAuth };
 });
-
-type ProblemBody = Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'request_id'>;
 
 const NONEXISTENT_TASK = 987_654_321;
 
@@ -59,15 +59,12 @@ function withFlippedSignatureCharacter(jwt: string): string {
   return `${header}.${payload}.${signature.slice(0, middle)}${replacement}${signature.slice(middle + 1)}`;
 }
 
-async function expectUnauthorized(response: Response): Promise<void> {
-  expect(response.status).toBe(401);
+/** A 401 problem with WWW-Authenticate: Bearer and no field errors. */
+async function expectUnauthorized(response: Response): Promise<Problem> {
+  const problem = await expectProblem(response, 401, 'unauthorized');
   expect(response.headers.get('www-authenticate')).toBe('Bearer');
-  expect(response.headers.get('content-type')).toBe('application/problem+json');
-  const body = (await response.json()) as ProblemBody;
-  expect(body).toMatchObject({ status: 401, code: 'unauthorized', title: 'Unauthorized' });
-  expect(body.type).toBe('/problems/unauthorized');
-  expect(body.detail).toEqual(expect.any(String));
-  expect(body.request_id).toBe(response.headers.get('x-request-id'));
+  expect(problem.errors).toBeUndefined();
+  return problem;
 }
 
 /** The SQL text of one pg Client#query call (a string, or a config object with text). */
@@ -82,10 +79,12 @@ function statementText(argument: unknown): string {
 describe('API authentication (cookie, bearer session token, bearer JWT)', () => {
   let api: TestApi;
   let ann: TestUser;
+  let bob: TestUser;
 
   beforeAll(async () => {
     api = await startTestApi();
     ann = await buildUser(api);
+    bob = await buildUser(api);
   });
   afterAll(() => api.close());
   afterEach(() => {
@@ -94,30 +93,10 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
   });
 
   describe('accepts', () => {
-    it('the session cookie', async () => {
-      const response = await api.request('/api/tasks', { headers: { cookie: ann.cookie } });
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual([]);
-    });
-
-    it('the session token as a bearer token', async () => {
-      const response = await api.request('/api/tasks', bearer(ann.sessionToken));
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual([]);
-    });
-
-    it('the EdDSA JWT from /api/auth/token as a bearer token', async () => {
+    it('the session cookie, the session token and the EdDSA JWT, each as the same user', async () => {
       expect(decodeProtectedHeader(ann.jwt).alg).toBe('EdDSA');
       expect(decodeJwt(ann.jwt)).toMatchObject({ sub: ann.id, iss: BASE_URL, aud: BASE_URL });
-      const response = await api.request('/api/tasks', bearer(ann.jwt));
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual([]);
-    });
-
-    it('each credential as the same user', async () => {
-      const posted = await api.json('POST', '/api/tasks', ann, { title: 'mine' });
-      expect(posted.status).toBe(201);
-      const { id } = (await posted.json()) as { id: number };
+      const { id } = await buildTask(api, ann, { title: 'mine' });
       for (const init of [
         { headers: { cookie: ann.cookie } },
         bearer(ann.sessionToken),
@@ -139,48 +118,71 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
   });
 
   describe('rejects with 401, WWW-Authenticate: Bearer and a problem', () => {
-    it('a request with no credential', async () => {
-      await expectUnauthorized(await api.request('/api/tasks'));
+    it('every account and task route, through both path families, without a credential', async () => {
+      const task = await buildTask(api, ann);
+      for (const { method, path, body } of [...accountRoutes, ...taskRoutes(ann, task.id)]) {
+        await expectUnauthorized(await api.json(method, path, undefined, body));
+      }
+      expect(await readTask(await api.json('GET', `/api/tasks/${task.id}`, ann))).toEqual(task);
     });
 
-    it('a garbage bearer token', async () => {
-      await expectUnauthorized(await api.request('/api/tasks', bearer('not-a-real-token')));
-    });
-
-    it('an Authorization header that is not a bearer token', async () => {
-      await expectUnauthorized(
-        await api.request('/api/tasks', {
-          headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+    it.each<[string, () => Promise<RequestInit>]>([
+      ['a garbage bearer token', async () => bearer('not-a-real-token')],
+      ['an empty bearer token', async () => ({ headers: { authorization: 'Bearer' } })],
+      ['a session token with a character added', async () => bearer(`${ann.sessionToken}x`)],
+      [
+        'an Authorization header that is not a bearer token',
+        async () => ({
+          headers: { authorization: `Basic ${btoa(`${ann.email}:${ann.password}`)}` },
         }),
-      );
-    });
-
-    it('a garbage session cookie', async () => {
-      await expectUnauthorized(
-        await api.request('/api/tasks', {
-          headers: { cookie: 'better-auth.session_token=forged.value' },
-        }),
-      );
-    });
-
-    it('a JWT with one character of its signature changed', async () => {
-      const forged = withFlippedSignatureCharacter(ann.jwt);
-      expect(forged).not.toBe(ann.jwt);
-      await expectUnauthorized(await api.request('/api/tasks', bearer(forged)));
-    });
-
-    it('a JWT whose payload was changed and re-encoded under the old signature', async () => {
-      const bob = await buildUser(api);
-      const forged = withPayload(ann.jwt, (claims) => {
-        claims.sub = bob.id;
-        claims.id = bob.id;
-        claims.email = bob.email;
-      });
-      await expectUnauthorized(await api.request('/api/tasks', bearer(forged)));
-      const longer = withPayload(ann.jwt, (claims) => {
-        claims.exp = Number(claims.exp) + 365 * 24 * 3600;
-      });
-      await expectUnauthorized(await api.request('/api/tasks', bearer(longer)));
+      ],
+      [
+        'a garbage session cookie',
+        async () => ({ headers: { cookie: 'better-auth.session_token=forged.value' } }),
+      ],
+      [
+        'a JWT with one character of its signature changed',
+        async () => bearer(withFlippedSignatureCharacter(ann.jwt)),
+      ],
+      [
+        "a JWT re-encoded under its old signature with another user's subject",
+        async () =>
+          bearer(
+            withPayload(ann.jwt, (claims) => {
+              claims.sub = bob.id;
+              claims.id = bob.id;
+              claims.email = bob.email;
+            }),
+          ),
+      ],
+      [
+        'a JWT re-encoded under its old signature with a year added to its expiry',
+        async () =>
+          bearer(
+            withPayload(ann.jwt, (claims) => {
+              claims.exp = Number(claims.exp) + 365 * 24 * 3600;
+            }),
+          ),
+      ],
+      [
+        'an unsigned JWT (alg: none)',
+        async () => {
+          const unsigned = new UnsecuredJWT({ email: ann.email, id: ann.id })
+            .setSubject(ann.id)
+            .setIssuer(BASE_URL)
+            .setAudience(BASE_URL)
+            .setIssuedAt()
+            .setExpirationTime('15m')
+            .encode();
+          expect(decodeProtectedHeader(unsigned).alg).toBe('none');
+          return bearer(unsigned);
+        },
+      ],
+    ])('%s', async (_case, credential) => {
+      const init = await credential();
+      expect(JSON.stringify(init)).not.toContain(ann.jwt);
+      const problem = await expectUnauthorized(await api.request('/api/tasks', init));
+      for (const user of [ann, bob]) expect(problem.detail).not.toContain(user.id);
     });
 
     it('an expired JWT (16 minutes after it was issued)', async () => {
@@ -205,18 +207,6 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
           .sign(privateKey);
         await expectUnauthorized(await api.request('/api/tasks', bearer(forged)));
       }
-    });
-
-    it('an unsigned JWT (alg: none)', async () => {
-      const unsigned = new UnsecuredJWT({ email: ann.email, id: ann.id })
-        .setSubject(ann.id)
-        .setIssuer(BASE_URL)
-        .setAudience(BASE_URL)
-        .setIssuedAt()
-        .setExpirationTime('15m')
-        .encode();
-      expect(decodeProtectedHeader(unsigned).alg).toBe('none');
-      await expectUnauthorized(await api.request('/api/tasks', bearer(unsigned)));
     });
 
     it('the cookie and the session token of a session that signed out', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authPost, startTestApi, type TestApi } from '../../test/support/api.js';
+import { expectNoInternals } from '../../test/support/api-assertions.js';
 import { buildUser } from '../../test/support/factories.js';
 import { captureLogs, type LogLine } from '../../test/support/logs.js';
 import { countRows } from '../../test/support/test-database.js';
@@ -479,7 +480,8 @@ describe('per-address limit logs', () => {
   });
   afterAll(() => api.close());
 
-  it('logs a per-address 429 with request id, address and account pseudonym', async () => {
+  it('answers failed sign-ins from one address 401, then 429 with Retry-After, logged with request id, address and account pseudonym', async () => {
+    const statuses: number[] = [];
     let limited: Response | undefined;
     let email = '';
     for (let attempt = 0; attempt < 10 && !limited; attempt++) {
@@ -490,11 +492,14 @@ describe('per-address limit logs', () => {
         { email, password: 'wrong-password-u' },
         { 'x-forwarded-for': '192.0.2.44' },
       );
+      statuses.push(response.status);
       if (response.status === 429) limited = response;
       else await response.body?.cancel();
     }
-    expect(limited).toBeDefined();
-    expect(limited!.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(limited, `statuses: ${statuses.join(',')}`).toBeDefined();
+    for (const status of statuses.slice(0, -1)) expect(status).toBe(401);
+    expect(limited!.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expectNoInternals(await limited!.clone().text());
     const line = logs.lines.find(
       (l) => l.event === 'rate_limited' && l.request_id === limited!.headers.get('x-request-id'),
     );

@@ -324,8 +324,15 @@ describe('cursors', () => {
   });
 
   it('refuses a cursor that is not one of ours', async () => {
-    const forged = Buffer.from(JSON.stringify({ p: ['2031-01-01T00:00:00.000Z', 5], f: 'x' }));
-    for (const bad of ['not-a-cursor', 'e30', forged.toString('base64url'), `${cursor}x`]) {
+    const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const bad of [
+      'not-a-cursor',
+      '!!!',
+      'e30',
+      encoded([1, 2, 3]),
+      encoded({ p: ['2031-01-01T00:00:00.000Z', 5], f: 'x' }),
+      `${cursor}x`,
+    ]) {
       await refused(`cursor=${encodeURIComponent(bad)}`);
     }
   });
