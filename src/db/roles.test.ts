@@ -225,6 +225,8 @@ describe('the product functions', () => {
     expect(functions.map((f) => f.signature.replace(/\(.*/, ''))).toEqual(
       expect.arrayContaining([
         'idempotency_keys_purge',
+        'position_between',
+        'position_key',
         'task_counts',
         'task_create',
         'task_delete',
