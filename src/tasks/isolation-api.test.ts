@@ -163,54 +163,38 @@ async function observable(response: Response) {
   return { status, headers, problem: withoutRequestId(problem) };
 }
 
+/** Each path by which B can name A's task, and the one answer B gets through it. */
+const pathsToAnnsTask = [
+  { through: '/api/tasks/{id}', base: () => '/api/tasks', status: 404, code: 'task_not_found' },
+  {
+    through: "B's own /api/{B.id}/tasks/{id}",
+    base: () => `/api/${bob.id}/tasks`,
+    status: 404,
+    code: 'task_not_found',
+  },
+  {
+    through: "A's /api/{A.id}/tasks/{id}",
+    base: () => `/api/${ann.id}/tasks`,
+    status: 403,
+    code: 'forbidden',
+  },
+];
+
 describe.each(credentials)('user B with a $kind', (credential) => {
-  it.each(taskCalls)(
-    "returns 404, not 403, for A's task through /api/tasks/{id} ($name), identical to a task that never existed",
-    async (c) => {
-      const theirs = await call(bob, credential, c, `/api/tasks/${annTask.id}${c.suffix}`);
-      const none = await call(bob, credential, c, `/api/tasks/${neverId}${c.suffix}`);
-      expect(theirs.status).toBe(404);
-      const a = await observable(theirs);
-      const b = await observable(none);
-      expect(a.problem.code).toBe('task_not_found');
-      expect(a).toEqual(b);
-      expect(a.headers.etag).toBeNull();
-    },
-  );
-
-  it.each(taskCalls)(
-    "returns 404 for A's task through B's own /api/{B.id}/tasks/{id} ($name)",
-    async (c) => {
-      const theirs = await call(
-        bob,
-        credential,
-        c,
-        `/api/${bob.id}/tasks/${annTask.id}${c.suffix}`,
-      );
-      const none = await call(bob, credential, c, `/api/${bob.id}/tasks/${neverId}${c.suffix}`);
-      expect(theirs.status).toBe(404);
-      const a = await observable(theirs);
-      expect(a.problem.code).toBe('task_not_found');
-      expect(a).toEqual(await observable(none));
-    },
-  );
-
-  it.each(taskCalls)(
-    "returns 403 through A's /api/{A.id}/tasks/{id} ($name), the same whether or not the task exists",
-    async (c) => {
-      const theirs = await call(
-        bob,
-        credential,
-        c,
-        `/api/${ann.id}/tasks/${annTask.id}${c.suffix}`,
-      );
-      const none = await call(bob, credential, c, `/api/${ann.id}/tasks/${neverId}${c.suffix}`);
-      expect(theirs.status).toBe(403);
-      const a = await observable(theirs);
-      expect(a.problem.code).toBe('forbidden');
-      expect(a).toEqual(await observable(none));
-    },
-  );
+  describe.each(pathsToAnnsTask)('through $through', (to) => {
+    it.each(taskCalls)(
+      `answers $name on A's task ${to.status} ${to.code}, exactly as on a task that never existed`,
+      async (c) => {
+        const theirs = await call(bob, credential, c, `${to.base()}/${annTask.id}${c.suffix}`);
+        const none = await call(bob, credential, c, `${to.base()}/${neverId}${c.suffix}`);
+        expect(theirs.status).toBe(to.status);
+        const a = await observable(theirs);
+        expect(a.problem.code).toBe(to.code);
+        expect(a).toEqual(await observable(none));
+        expect(a.headers.etag).toBeNull();
+      },
+    );
+  });
 
   it("returns 403 for A's list and create through /api/{A.id}/tasks, the same as for a user who does not exist", async () => {
     const before = await countRows(api.database.db, 'tasks');
