@@ -21,6 +21,16 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 const etagOf = (task: TaskJson) => `"${task.version}"`;
+/** What a task holds in every writable field it was not given. */
+const defaults = {
+  description: null,
+  status: 'pending',
+  completed: false,
+  completed_at: null,
+  priority: 'none',
+  tags: [],
+  due_date: null,
+};
 const titles = (tasks: TaskJson[]) => tasks.map((t) => t.title);
 
 describe.each(pathFamilies)('task routes through $family', ({ base }) => {
@@ -43,15 +53,9 @@ describe.each(pathFamilies)('task routes through $family', ({ base }) => {
       expect(response.headers.get('location')).toBe(`${tasksPath}/${task.id}`);
       expect(response.headers.get('etag')).toBe('"1"');
       expect(task).toMatchObject({
+        ...defaults,
         user_id: user.id,
         title: 'Write the report',
-        description: null,
-        status: 'pending',
-        completed: false,
-        completed_at: null,
-        priority: 'none',
-        tags: [],
-        due_date: null,
         version: 1,
       });
       expect(task.created_at).toBe(task.updated_at);
@@ -189,14 +193,8 @@ describe.each(pathFamilies)('task routes through $family', ({ base }) => {
       expect(response.headers.get('etag')).toBe(etagOf(task));
       expect(task).toEqual({
         ...created,
+        ...defaults,
         title: 'Replaced',
-        description: null,
-        status: 'pending',
-        completed: false,
-        completed_at: null,
-        priority: 'none',
-        tags: [],
-        due_date: null,
         version: 2,
         updated_at: task.updated_at,
       });
