@@ -50,14 +50,19 @@ async function asApp<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** fn in a transaction that has set app.user_id, rolled back afterwards. */
-async function asUser<T>(client: pg.Client, userId: string, fn: () => Promise<T>): Promise<T> {
+/** fn in a transaction that has set app.user_id, rolled back afterwards unless told to commit. */
+async function asUser<T>(
+  client: pg.Client,
+  userId: string,
+  fn: () => Promise<T>,
+  end: 'COMMIT' | 'ROLLBACK' = 'ROLLBACK',
+): Promise<T> {
   await client.query('BEGIN');
   try {
     await client.query("SELECT set_config('app.user_id', $1, true)", [userId]);
     return await fn();
   } finally {
-    await client.query('ROLLBACK');
+    await client.query(end);
   }
 }
 
@@ -86,6 +91,23 @@ async function seed(): Promise<{ a: string; b: string; aTasks: number[]; bTasks:
   );
   return { a, b, aTasks, bTasks };
 }
+
+/** An idempotency key past the 24 hours keys are kept. */
+const insertExpiredKey = (userId: string, key: string) =>
+  server.db.query(
+    `INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at)
+     VALUES ($1, $2, 'f', now() - interval '25 hours')`,
+    [userId, key],
+  );
+
+/** The keys still stored for these users, sorted. */
+const keysOf = async (...users: string[]) =>
+  (
+    await server.db.query<{ key: string }>(
+      'SELECT key FROM idempotency_keys WHERE user_id = ANY($1) ORDER BY key',
+      [users],
+    )
+  ).map((row) => row.key);
 
 describe('row-level security', () => {
   it('applies to the application role: it is neither a superuser nor exempt from RLS', async () => {
@@ -185,25 +207,22 @@ describe('row-level security', () => {
         [userId],
       );
     const bBefore = await titles(b);
-    await asApp(async (client) => {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('app.user_id', $1, true)", [a]);
-      const updated = await client.query<TaskRow>(
-        "UPDATE tasks SET title = 'Overwritten' RETURNING *",
-      );
-      await client.query('COMMIT');
-      expect(sortedIds(updated.rows)).toEqual(aTasks);
-    });
+    const updated = await asApp((client) =>
+      asUser(
+        client,
+        a,
+        () => client.query<TaskRow>("UPDATE tasks SET title = 'Overwritten' RETURNING *"),
+        'COMMIT',
+      ),
+    );
+    expect(sortedIds(updated.rows)).toEqual(aTasks);
     expect((await titles(a)).map((t) => t.title)).toEqual(aTasks.map(() => 'Overwritten'));
     expect(await titles(b)).toEqual(bBefore);
 
-    await asApp(async (client) => {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('app.user_id', $1, true)", [a]);
-      const deleted = await client.query<TaskRow>('DELETE FROM tasks RETURNING *');
-      await client.query('COMMIT');
-      expect(sortedIds(deleted.rows)).toEqual(aTasks);
-    });
+    const deleted = await asApp((client) =>
+      asUser(client, a, () => client.query<TaskRow>('DELETE FROM tasks RETURNING *'), 'COMMIT'),
+    );
+    expect(sortedIds(deleted.rows)).toEqual(aTasks);
     expect(await titles(a)).toEqual([]);
     expect(sortedIds(await titles(b))).toEqual(bTasks);
   });
@@ -229,49 +248,31 @@ describe('row-level security', () => {
 
   it('lets a statement with no user delete expired idempotency keys, and only those', async () => {
     const { a, b } = await seed();
-    await server.db.query(
-      `INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at)
-       VALUES ($1, 'a-old', 'f', now() - interval '25 hours'),
-              ($2, 'b-old', 'f', now() - interval '25 hours')`,
-      [a, b],
-    );
+    await insertExpiredKey(a, 'a-old');
+    await insertExpiredKey(b, 'b-old');
     // The purge policy is a DELETE policy: the statement reads no column (no WHERE, no
     // RETURNING), or the SELECT policies would apply to the rows as well and hide them all.
     const deleted = await asApp((client) => client.query('DELETE FROM idempotency_keys'));
     expect(deleted.rowCount).toBe(2);
-    const left = await server.db.query<{ key: string }>(
-      'SELECT key FROM idempotency_keys WHERE user_id IN ($1, $2) ORDER BY key',
-      [a, b],
-    );
-    expect(left.map((r) => r.key)).toEqual(['a-1', 'a-2', 'b-1']);
+    expect(await keysOf(a, b)).toEqual(['a-1', 'a-2', 'b-1']);
   });
 });
 
 describe('idempotency_keys_purge()', () => {
   it('deletes only expired keys, as the app role and as a superuser', async () => {
     const { a, b } = await seed();
-    const insertOld = (key: string) =>
-      server.db.query(
-        `INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at)
-         VALUES ($1, $2, 'f', now() - interval '25 hours')`,
-        [key.startsWith('a') ? a : b, key],
-      );
-    await insertOld('a-expired');
-    await insertOld('b-expired');
+    await insertExpiredKey(a, 'a-expired');
+    await insertExpiredKey(b, 'b-expired');
     const asRole = await asApp((client) =>
       client.query<{ n: string }>('SELECT idempotency_keys_purge() AS n'),
     );
     expect(Number(asRole.rows[0]!.n)).toBe(2);
-    await insertOld('a-expired-again');
+    await insertExpiredKey(a, 'a-expired-again');
     const asSuperuser = await server.db.query<{ n: number }>(
       'SELECT idempotency_keys_purge() AS n',
     );
     expect(Number(asSuperuser[0]!.n)).toBe(1);
-    const left = await server.db.query<{ key: string }>(
-      'SELECT key FROM idempotency_keys WHERE user_id IN ($1, $2) ORDER BY key',
-      [a, b],
-    );
-    expect(left.map((r) => r.key)).toEqual(['a-1', 'a-2', 'b-1']);
+    expect(await keysOf(a, b)).toEqual(['a-1', 'a-2', 'b-1']);
   });
 });
 
@@ -279,12 +280,9 @@ describe('app.user_id is transaction-local', () => {
   it('is gone after COMMIT or ROLLBACK, on the same connection', async () => {
     const { a, aTasks } = await seed();
     await asApp(async (client) => {
-      for (const end of ['COMMIT', 'ROLLBACK']) {
-        await client.query('BEGIN');
-        await client.query("SELECT set_config('app.user_id', $1, true)", [a]);
-        const inside = await client.query('SELECT count(*)::int AS n FROM tasks');
-        expect(inside.rows[0].n).toBe(aTasks.length);
-        await client.query(end);
+      for (const end of ['COMMIT', 'ROLLBACK'] as const) {
+        const inside = await asUser(client, a, () => client.query('SELECT * FROM tasks'), end);
+        expect(inside.rows).toHaveLength(aTasks.length);
         const setting = await client.query("SELECT current_setting('app.user_id', true) AS v");
         expect(['', null], end).toContain(setting.rows[0].v);
         expect((await client.query('SELECT * FROM tasks')).rows, end).toEqual([]);
