@@ -6,7 +6,9 @@ import {
   type TestApi,
   type TestUser,
 } from '../../test/support/api.js';
+import { expectProblem } from '../../test/support/api-assertions.js';
 import { buildUser } from '../../test/support/factories.js';
+import { countRows } from '../../test/support/test-database.js';
 import { SIGN_IN_LIMITS } from '../auth/sign-in-limiter.js';
 import { FRESH_SESSION_SECONDS } from './reauthentication.js';
 
@@ -18,28 +20,16 @@ describe('DELETE /api/me needs a fresh proof', () => {
   afterAll(() => api.close());
 
   const exists = async (user: TestUser) =>
-    (await api.database.db.query('SELECT 1 FROM users WHERE id = $1', [user.id])).length === 1;
+    (await countRows(api.database.db, 'users', 'id = $1', [user.id])) === 1;
+  /** DELETE /api/me with exactly these credentials. */
   const deleteMe = (headers: Record<string, string>, body?: unknown) =>
-    api.request('/api/me', {
-      method: 'DELETE',
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    api.json('DELETE', '/api/me', undefined, body, headers);
   const ageSessions = (user: TestUser, seconds: number) =>
     api.database.db.query(
       `UPDATE sessions SET created_at = now() - make_interval(secs => $2) WHERE user_id = $1`,
       [user.id, seconds],
     );
   const jwtOf = (user: TestUser) => ({ authorization: `Bearer ${user.jwt}` });
-
-  async function expectProblem(response: Response, status: number, code: string) {
-    expect(response.status).toBe(status);
-    expect(response.headers.get('content-type')).toBe('application/problem+json');
-    expect(await response.json()).toMatchObject({ status, code });
-  }
 
   it('refuses a bare JWT without the password: 403 reauthentication_required', async () => {
     const user = await buildUser(api);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, testConfig } from '../../test/support/api.js';
-import { buildUser, taskFields } from '../../test/support/factories.js';
+import { buildTask, buildUser, taskFields } from '../../test/support/factories.js';
 import { captureLogs } from '../../test/support/logs.js';
 import {
   adminQuery,
@@ -181,10 +181,7 @@ describe('the runtime role', () => {
   it('serves the API: sign-up through Better Auth, tasks, readiness', async () => {
     const app = testApp(testConfig(appUrl), appDb);
     const user = await buildUser(app);
-    expect(
-      (await app.json('POST', '/api/tasks', user, { title: 'As the runtime role', tags: ['x'] }))
-        .status,
-    ).toBe(201);
+    await buildTask(app, user, { title: 'As the runtime role', tags: ['x'] });
     const list = await app.json('GET', '/api/tasks?tag=x&q=runtime&sort=title', user);
     expect(list.status).toBe(200);
     expect((await list.json()) as unknown[]).toHaveLength(1);
