@@ -34,6 +34,17 @@ function shapeOf(value: unknown): unknown {
   return typeof value;
 }
 
+/** The statuses of `times` sign-ins, each sent by `signIn`. */
+async function statusesOf(times: number, signIn: () => Promise<Response>): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < times; attempt++) {
+    const response = await signIn();
+    statuses.push(response.status);
+    await response.body?.cancel();
+  }
+  return statuses;
+}
+
 describe('sign-up', () => {
   let api: TestApi;
   beforeAll(async () => {
@@ -214,21 +225,19 @@ describe('per-account sign-in limit', () => {
 
   it('limits an unknown email exactly like a known one', async () => {
     const email = uniqueEmail('nobody');
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < SIGN_IN_LIMITS.FREE_ATTEMPTS + 2; attempt++) {
-      const response = await signIn(email, 'wrong-password-x');
-      statuses.push(response.status);
-      await response.body?.cancel();
-    }
+    const statuses = await statusesOf(SIGN_IN_LIMITS.FREE_ATTEMPTS + 2, () =>
+      signIn(email, 'wrong-password-x'),
+    );
     expect(statuses.at(-2)).toBe(401);
     expect(statuses.at(-1)).toBe(429);
   });
 
   it('doubles the lockout after each further failure', async () => {
     const user = await buildUser(api);
-    for (let attempt = 0; attempt <= SIGN_IN_LIMITS.FREE_ATTEMPTS; attempt++) {
-      expect((await signIn(user.email, 'wrong-password-y')).status).toBe(401);
-    }
+    const free = SIGN_IN_LIMITS.FREE_ATTEMPTS + 1;
+    expect(await statusesOf(free, () => signIn(user.email, 'wrong-password-y'))).toEqual(
+      Array(free).fill(401),
+    );
     await expireLock(user.email);
     expect((await signIn(user.email, 'wrong-password-y')).status).toBe(401);
     const limited = await signIn(user.email, 'wrong-password-y');
@@ -240,15 +249,13 @@ describe('per-account sign-in limit', () => {
 
   it('starts the count over after a successful sign-in', async () => {
     const user = await buildUser(api);
-    for (let attempt = 0; attempt <= SIGN_IN_LIMITS.FREE_ATTEMPTS; attempt++) {
-      expect((await signIn(user.email, 'wrong-password-z')).status).toBe(401);
-    }
+    const wrong = () => signIn(user.email, 'wrong-password-z');
+    const free = SIGN_IN_LIMITS.FREE_ATTEMPTS;
+    expect(await statusesOf(free + 1, wrong)).toEqual(Array(free + 1).fill(401));
     expect((await signIn(user.email, user.password)).status).toBe(429);
     await expireLock(user.email);
     expect((await signIn(user.email, user.password)).status).toBe(200);
-    for (let attempt = 0; attempt < SIGN_IN_LIMITS.FREE_ATTEMPTS; attempt++) {
-      expect((await signIn(user.email, 'wrong-password-z')).status).toBe(401);
-    }
+    expect(await statusesOf(free, wrong)).toEqual(Array(free).fill(401));
   });
 
   it('stores a keyed hash of the email, never the email', async () => {
@@ -272,15 +279,9 @@ describe('per-account sign-in limit with AUTH_RATE_LIMIT=off', () => {
 
   it('still applies: AUTH_RATE_LIMIT=off turns off the per-address limit only', async () => {
     const user = await buildUser(api);
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < SIGN_IN_LIMITS.FREE_ATTEMPTS + 2; attempt++) {
-      const response = await authPost(api, '/api/auth/sign-in/email', {
-        email: user.email,
-        password: 'wrong-password-v',
-      });
-      statuses.push(response.status);
-      await response.body?.cancel();
-    }
+    const statuses = await statusesOf(SIGN_IN_LIMITS.FREE_ATTEMPTS + 2, () =>
+      authPost(api, '/api/auth/sign-in/email', { email: user.email, password: 'wrong-password-v' }),
+    );
     expect(statuses.at(-1)).toBe(429);
   });
 });
@@ -397,28 +398,13 @@ describe('auth decision logs', () => {
       { email, password, name: 'Logged' },
       address,
     );
-    const ok = await authPost(api, '/api/auth/sign-in/email', { email, password }, address);
+    const signIn = (attempt: string) =>
+      authPost(api, '/api/auth/sign-in/email', { email, password: attempt }, address);
+    const ok = await signIn(password);
     const token = ok.headers.get('set-auth-token')!;
-    const wrong = await authPost(
-      api,
-      '/api/auth/sign-in/email',
-      { email, password: 'not-the-password-1' },
-      address,
-    );
-    for (let i = 0; i < SIGN_IN_LIMITS.FREE_ATTEMPTS; i++) {
-      await authPost(
-        api,
-        '/api/auth/sign-in/email',
-        { email, password: 'not-it-either-1' },
-        address,
-      );
-    }
-    const limited = await authPost(
-      api,
-      '/api/auth/sign-in/email',
-      { email, password: 'not-it-either-1' },
-      address,
-    );
+    const wrong = await signIn('not-the-password-1');
+    await statusesOf(SIGN_IN_LIMITS.FREE_ATTEMPTS, () => signIn('not-it-either-1'));
+    const limited = await signIn('not-it-either-1');
     expect(limited.status).toBe(429);
     const unauthorized = await api.request('/api/tasks', {
       headers: { authorization: 'Bearer not-a-token', ...address },
