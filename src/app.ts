@@ -14,6 +14,8 @@ import { registerApiReference } from './http/api-reference.js';
 import { createHttpApp, type HttpApp } from './http/http-app.js';
 import { jsonBodyGuard, WriteRateLimiter, writeRateLimit } from './http/middleware.js';
 import { buildOpenApiDocument, type ForeignDocument } from './http/openapi.js';
+import { registerListHandlers } from './lists/handlers.js';
+import { ListRepository } from './lists/repository.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops-routes.js';
@@ -70,12 +72,13 @@ export function buildApp(
     ? writeRateLimit(new WriteRateLimiter(config.API_WRITE_LIMIT_PER_MINUTE))
     : undefined;
   // Hono's "/x/*" also matches "/x": one registration per family, so nothing runs twice.
-  for (const path of ['/api/tasks/*', '/api/me/*', '/api/:user_id/tasks/*']) {
+  for (const path of ['/api/tasks/*', '/api/lists/*', '/api/me/*', '/api/:user_id/tasks/*']) {
     app.use(path, authenticated, jsonBodyGuard);
     if (writeLimit) app.use(path, writeLimit);
   }
   app.use('/api/:user_id/tasks/*', requireOwnUserPath);
   registerAccountHandlers(app, accounts, tasks, reauthentication);
+  registerListHandlers(app, new ListRepository(db));
   for (const base of taskBases) registerTaskHandlers(app, base, tasks);
 
   let document: Promise<object> | undefined;

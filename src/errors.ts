@@ -31,10 +31,16 @@ export const errorCatalogue = {
   wrong_password: { status: 403, title: 'Wrong password', message: 'The password is not right.' },
   not_found: { status: 404, title: 'Not found', message: 'There is nothing here.' },
   task_not_found: { status: 404, title: 'Task not found', message: 'No such task.' },
+  list_not_found: { status: 404, title: 'List not found', message: 'No such list.' },
   version_mismatch: {
     status: 412,
     title: 'Precondition failed',
-    message: 'The task has changed since you read it (If-Match does not match its version).',
+    message: 'It has changed since you read it (If-Match does not match its version).',
+  },
+  inbox_protected: {
+    status: 409,
+    title: 'The Inbox is protected',
+    message: 'The Inbox cannot be renamed, recoloured or deleted.',
   },
   payload_too_large: {
     status: 413,
@@ -55,6 +61,26 @@ export const errorCatalogue = {
     status: 422,
     title: 'Idempotency key reused',
     message: 'This Idempotency-Key was already used with a different request.',
+  },
+  subtask_too_deep: {
+    status: 422,
+    title: 'Subtasks too deep',
+    message: 'Subtasks nest at most five levels deep (a task and four levels below it).',
+  },
+  subtask_cycle: {
+    status: 422,
+    title: 'Subtask cycle',
+    message: 'A task cannot be placed under itself or one of its subtasks.',
+  },
+  subtask_list_mismatch: {
+    status: 422,
+    title: 'Subtask in another list',
+    message: "A subtask lives in its parent's list.",
+  },
+  not_a_sibling: {
+    status: 422,
+    title: 'Not a sibling',
+    message: 'The task to stand before or after has another parent, or is the task itself.',
   },
   task_limit_reached: {
     status: 422,
@@ -124,6 +150,12 @@ export const fail = {
   wrongPassword: () => new AppError('wrong_password'),
   notFound: (message?: string) => new AppError('not_found', message),
   taskNotFound: () => new AppError('task_not_found'),
+  listNotFound: () => new AppError('list_not_found'),
+  inboxProtected: () => new AppError('inbox_protected'),
+  subtaskTooDeep: () => new AppError('subtask_too_deep'),
+  subtaskCycle: () => new AppError('subtask_cycle'),
+  subtaskListMismatch: () => new AppError('subtask_list_mismatch'),
+  notASibling: () => new AppError('not_a_sibling'),
   versionMismatch: () => new AppError('version_mismatch'),
   payloadTooLarge: () => new AppError('payload_too_large'),
   unsupportedMediaType: () => new AppError('unsupported_media_type'),

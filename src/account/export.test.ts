@@ -25,8 +25,8 @@ async function collect(chunks: AsyncIterable<string>): Promise<string> {
 async function userWithTasks(db: Database, n: number): Promise<string> {
   const user = await insertUser(db);
   await db.query(
-    `INSERT INTO tasks (user_id, title, tags, description)
-     SELECT $1, 'Task ' || i, CASE WHEN i % 2 = 0 THEN ARRAY['even', 't' || i] ELSE '{}' END,
+    `INSERT INTO tasks (user_id, position, title, tags, description)
+     SELECT $1, position_key(i), 'Task ' || i, CASE WHEN i % 2 = 0 THEN ARRAY['even', 't' || i] ELSE '{}' END,
             CASE WHEN i % 3 = 0 THEN 'line one' || chr(10) || 'line "two"' END
        FROM generate_series(1, $2::int) AS i`,
     [user, n],

@@ -15,7 +15,7 @@ import {
 import { expectProblem, readTask } from '../../test/support/api-assertions.js';
 import { buildTask, buildUser } from '../../test/support/factories.js';
 import { captureLogs } from '../../test/support/logs.js';
-import { accountRoutes, taskRoutes } from '../../test/support/routes.js';
+import { accountRoutes, listRoutes, taskRoutes } from '../../test/support/routes.js';
 import { countRows } from '../../test/support/test-database.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { Problem } from '../http/problem.js';
@@ -118,9 +118,13 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
   });
 
   describe('rejects with 401, WWW-Authenticate: Bearer and a problem', () => {
-    it('every account and task route, through both path families, without a credential', async () => {
+    it('every account, list and task route (both path families) without a credential', async () => {
       const task = await buildTask(api, ann);
-      for (const { method, path, body } of [...accountRoutes, ...taskRoutes(ann, task.id)]) {
+      for (const { method, path, body } of [
+        ...accountRoutes,
+        ...listRoutes(task.list_id),
+        ...taskRoutes(ann, task.id),
+      ]) {
         await expectUnauthorized(await api.json(method, path, undefined, body));
       }
       expect(await readTask(await api.json('GET', `/api/tasks/${task.id}`, ann))).toEqual(task);

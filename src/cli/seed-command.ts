@@ -3,8 +3,9 @@ import type { Queryable } from '../db/database.js';
 import { CliError, type Command, intOption } from './command.js';
 import { createProgressBar } from './progress-bar.js';
 
-// todo db seed: N users who can sign in with one shared password, M tasks each, for demos
-// and load tests. Bulk SQL (generate_series), one transaction per batch of users.
+// todo db seed: N users who can sign in with one shared password, five lists each (the Inbox
+// and four more) and M tasks spread over them, for demos and load tests. Bulk SQL
+// (generate_series), one transaction per batch of users.
 
 const USERS_PER_BATCH = 100;
 const DEFAULT_PASSWORD = 'password1234';
@@ -45,6 +46,7 @@ const insertTasks = `
 DO $seed$
 DECLARE
   seeded record;
+  list_ids bigint[];
 BEGIN
   FOR seeded IN
     SELECT u.id, i
@@ -53,8 +55,15 @@ BEGIN
       JOIN users u ON lower(u.email) = current_setting('todo.seed_prefix') || 'user' || i || '@example.test'
   LOOP
     PERFORM set_config('app.user_id', seeded.id, true);
-    INSERT INTO tasks (user_id, title, description, status, priority, tags, due_date)
-    SELECT seeded.id,
+    INSERT INTO lists (owner_id, name, color)
+    VALUES (seeded.id, 'Work', '#1e90ff'), (seeded.id, 'Home', '#2e8b57'),
+           (seeded.id, 'Errands', '#ff8c00'), (seeded.id, 'Reading', NULL);
+    SELECT array_agg(id ORDER BY inbox DESC, id) INTO list_ids
+      FROM lists WHERE owner_id = seeded.id;
+    -- Task j goes to list j mod 5, at the j-th position: distinct within every list.
+    INSERT INTO tasks (user_id, list_id, position, title, description, status, priority, tags,
+                       due_date)
+    SELECT seeded.id, list_ids[1 + j % 5], position_key(j),
            'Task ' || j || ' of user ' || seeded.i,
            CASE WHEN j % 4 = 0 THEN 'Seeded task ' || j || ', with a description' END,
            (ARRAY['pending', 'in_progress', 'completed'])[1 + (j + seeded.i) % 3],

@@ -75,7 +75,8 @@ async function seed(): Promise<{ a: string; b: string; aTasks: number[]; bTasks:
   const insert = async (userId: string, n: number) =>
     (
       await server.db.query<{ id: number }>(
-        `INSERT INTO tasks (user_id, title) SELECT $1, 'Task ' || g FROM generate_series(1, $2) g
+        `INSERT INTO tasks (user_id, title, position)
+         SELECT $1, 'Task ' || g, position_key(g) FROM generate_series(1, $2) g
          RETURNING id`,
         [userId, n],
       )

@@ -249,7 +249,7 @@ describe('the product functions', () => {
     await connected(urlFor(names.database, stranger), async (client) => {
       for (const sql of [
         "SELECT * FROM task_get('someone', 1)",
-        "SELECT * FROM task_list('someone', 'created_at', true, 21, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+        "SELECT * FROM task_list('someone', 'created_at', true, 21, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
         "SELECT * FROM task_export_batch('someone', NULL, NULL, 10)",
         "SELECT * FROM task_counts('someone')",
         'SELECT idempotency_keys_purge()',
@@ -282,7 +282,7 @@ describe('the product functions', () => {
     await tasks.create(user!, taskFields({ title: 'Other', tags: ['b'] }));
     const list = (sort: string, search: string | null) =>
       appDb.query<{ title: string }>(
-        'SELECT * FROM task_list($1, $2, true, 10, NULL, NULL, NULL, NULL, $3, NULL, NULL, NULL, NULL, NULL, NULL)',
+        'SELECT * FROM task_list($1, $2, true, 10, NULL, NULL, NULL, NULL, $3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)',
         [user, sort, search],
       );
     await expect(list('title; DROP TABLE tasks; --', null)).rejects.toMatchObject({

@@ -75,6 +75,9 @@ function bodyOf(bytes: number): string {
   return text;
 }
 
+const move = (id: number, body: Record<string, unknown>) =>
+  api.json('POST', `/api/tasks/${id}/move`, ann, body);
+
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** One request that provokes each code; the codes answered with Retry-After say so. */
@@ -98,6 +101,14 @@ const catalogueRows: { code: ErrorCode; provoke: () => Promise<Response>; retryA
   },
   { code: 'not_found', provoke: () => api.json('GET', '/api/nothing-here', ann) },
   { code: 'task_not_found', provoke: () => api.json('GET', '/api/tasks/987654321', ann) },
+  { code: 'list_not_found', provoke: () => api.json('GET', '/api/lists/987654321', ann) },
+  {
+    code: 'inbox_protected',
+    provoke: async () => {
+      const { list_id } = await buildTask(api, ann);
+      return api.json('DELETE', `/api/lists/${list_id}`, ann);
+    },
+  },
   {
     code: 'version_mismatch',
     provoke: async () => {
@@ -121,6 +132,45 @@ const catalogueRows: { code: ErrorCode; provoke: () => Promise<Response>; retryA
       const key = { 'idempotency-key': 'used-once' };
       await buildTask(api, ann, { title: 'Once' }, { headers: key });
       return api.json('POST', '/api/tasks', ann, { title: 'Twice' }, key);
+    },
+  },
+  {
+    code: 'subtask_too_deep',
+    provoke: async () => {
+      let parent = await buildTask(api, ann, { title: 'level 1' });
+      for (let level = 2; level <= 5; level++) {
+        parent = await buildTask(api, ann, { title: `level ${level}`, parent_id: parent.id });
+      }
+      return api.json('POST', '/api/tasks', ann, { title: 'level 6', parent_id: parent.id });
+    },
+  },
+  {
+    code: 'subtask_cycle',
+    provoke: async () => {
+      const task = await buildTask(api, ann);
+      return move(task.id, { parent_id: task.id });
+    },
+  },
+  {
+    code: 'subtask_list_mismatch',
+    provoke: async () => {
+      const inbox = (await buildTask(api, ann)).list_id;
+      const elsewhere = await api.json('POST', '/api/lists', ann, { name: 'Elsewhere' });
+      expect(elsewhere.status).toBe(201);
+      const { id } = (await elsewhere.json()) as { id: number };
+      const parent = await buildTask(api, ann, { list_id: id });
+      return api.json('POST', '/api/tasks', ann, {
+        title: 'x',
+        parent_id: parent.id,
+        list_id: inbox,
+      });
+    },
+  },
+  {
+    code: 'not_a_sibling',
+    provoke: async () => {
+      const task = await buildTask(api, ann);
+      return move(task.id, { before_id: task.id });
     },
   },
   {

@@ -6,11 +6,12 @@ const descriptions: Record<number, string> = {
   400: 'Malformed JSON, a bad query or path parameter, or a bad cursor',
   401: 'No or invalid credentials',
   403: 'The {user_id} in the path is not the caller',
-  404: 'No such task for this user',
+  404: "No such task or list of the caller's",
+  409: 'The Inbox cannot be renamed, recoloured or deleted',
   412: 'If-Match does not match the current version',
   413: 'Body over 64 KiB',
   415: 'Body is not application/json',
-  422: 'Body fails validation, Idempotency-Key reused with another body, or task limit reached',
+  422: 'Body fails validation, a subtask rule is broken, Idempotency-Key reused with another body, or task limit reached',
   429: 'Rate limited',
   500: 'A bug, logged with its request id',
   503: 'Database unavailable; retry after Retry-After seconds',
@@ -30,5 +31,5 @@ export function problemResponses(...statuses: number[]) {
 }
 
 export const etagHeader = {
-  ETag: { description: 'The task version, quoted: "3"', schema: { type: 'string' as const } },
+  ETag: { description: 'The version, quoted: "3"', schema: { type: 'string' as const } },
 };

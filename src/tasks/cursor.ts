@@ -39,6 +39,8 @@ function validPositionValue(sort: SortKey, value: unknown): boolean {
       return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 3;
     case 'title':
       return typeof value === 'string' && value.length <= 1000 && !value.includes('\u0000');
+    case 'position':
+      return typeof value === 'string' && /^[0-9A-Za-z]{2,200}$/.test(value);
   }
 }
 
@@ -63,6 +65,10 @@ function queryDigest(query: ListSelection): string {
     f.q ?? null,
     f.dueBefore?.toISOString() ?? null,
     f.dueAfter?.toISOString() ?? null,
+    // Only when present, so that cursors made before lists existed stay valid.
+    ...(f.listId === undefined && f.parentId === undefined
+      ? []
+      : [f.listId ?? null, f.parentId ?? null]),
   ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }

@@ -7,8 +7,8 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { defaultOrder, type ListQuery, type ListSelection } from './list-query.js';
 import type { TaskRepository } from './repository.js';
 import { type TaskBase, taskRoutes } from './routes.js';
-import type { TaskCreateBody, TaskListQueryInput, TaskPatchBody } from './schemas.js';
-import { type Task, type TaskFields, taskDefaults } from './task.js';
+import type { TaskCreateBody, TaskListQueryInput, TaskMoveBody, TaskPatchBody } from './schemas.js';
+import { type Task, type TaskFields, type TaskPlacement, taskDefaults } from './task.js';
 import { taskToJson } from './task-json.js';
 
 // Handlers turn a validated request into repository calls and the repository's answer into
@@ -49,12 +49,15 @@ export function registerTaskHandlers(
   });
 
   app.openapi(routes.create, async (c) => {
-    const fields = completeFields(c.req.valid('json'));
+    const body = c.req.valid('json');
+    const fields = completeFields(body);
+    const placement = placementOf(body);
     const key = c.req.valid('header')['idempotency-key'];
     const task = await tasks.create(
       c.get('user').id,
       fields,
-      key === undefined ? undefined : { key, fingerprint: requestFingerprint(fields) },
+      key === undefined ? undefined : { key, fingerprint: requestFingerprint(fields, placement) },
+      placement,
     );
     const path = new URL(c.req.url).pathname.replace(/\/$/, '');
     c.header('Location', `${path}/${task.id}`);
@@ -70,9 +73,10 @@ export function registerTaskHandlers(
   app.openapi(routes.replace, async (c) => {
     const userId = c.get('user').id;
     const { id } = c.req.valid('param');
-    const fields = completeFields(c.req.valid('json'));
+    const body = c.req.valid('json');
+    const fields = completeFields(body);
     const task = await writeTask(userId, id, c.req.valid('header')['if-match'], (version) =>
-      tasks.update(userId, id, fields, version),
+      tasks.update(userId, id, fields, version, placementOf(body)),
     );
     return c.json(taskToJson(task), 200, withEtag(task));
   });
@@ -80,9 +84,10 @@ export function registerTaskHandlers(
   app.openapi(routes.patch, async (c) => {
     const userId = c.get('user').id;
     const { id } = c.req.valid('param');
-    const changes = writableFields(c.req.valid('json'));
+    const body = c.req.valid('json');
+    const changes = writableFields(body);
     const task = await writeTask(userId, id, c.req.valid('header')['if-match'], (version) =>
-      tasks.update(userId, id, changes, version),
+      tasks.update(userId, id, changes, version, placementOf(body)),
     );
     return c.json(taskToJson(task), 200, withEtag(task));
   });
@@ -92,6 +97,16 @@ export function registerTaskHandlers(
     const { id } = c.req.valid('param');
     const task = await writeTask(userId, id, c.req.valid('header')['if-match'], (version) =>
       tasks.toggle(userId, id, version),
+    );
+    return c.json(taskToJson(task), 200, withEtag(task));
+  });
+
+  app.openapi(routes.move, async (c) => {
+    const userId = c.get('user').id;
+    const { id } = c.req.valid('param');
+    const move = moveOf(c.req.valid('json'));
+    const task = await writeTask(userId, id, c.req.valid('header')['if-match'], (version) =>
+      tasks.move(userId, id, move, version),
     );
     return c.json(taskToJson(task), 200, withEtag(task));
   });
@@ -124,6 +139,22 @@ function writableFields(body: Partial<TaskCreateBody> | TaskPatchBody): Partial<
   return fields;
 }
 
+/** The list and parent a body names; absent ones leave the task where it is. */
+function placementOf(body: Partial<TaskCreateBody> | TaskPatchBody): TaskPlacement {
+  return {
+    ...(body.list_id === undefined ? {} : { listId: body.list_id }),
+    ...(body.parent_id === undefined ? {} : { parentId: body.parent_id }),
+  };
+}
+
+function moveOf(body: TaskMoveBody) {
+  return {
+    ...placementOf(body),
+    ...(body.before_id === undefined ? {} : { beforeId: body.before_id }),
+    ...(body.after_id === undefined ? {} : { afterId: body.after_id }),
+  };
+}
+
 function toListQuery(query: TaskListQueryInput): { list: ListQuery; selection: ListSelection } {
   const selection: ListSelection = {
     sort: query.sort,
@@ -136,6 +167,8 @@ function toListQuery(query: TaskListQueryInput): { list: ListQuery; selection: L
       q: query.q,
       dueBefore: query.due_before,
       dueAfter: query.due_after,
+      listId: query.list_id,
+      parentId: query.parent_id,
     },
   };
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, selection);
@@ -146,7 +179,7 @@ function toListQuery(query: TaskListQueryInput): { list: ListQuery; selection: L
  * What an Idempotency-Key is bound to: the same normalised fields give the same value,
  * whatever the key order or spelling of the body.
  */
-function requestFingerprint(fields: TaskFields): string {
+function requestFingerprint(fields: TaskFields, placement: TaskPlacement): string {
   return createHash('sha256')
     .update(
       JSON.stringify([
@@ -156,6 +189,10 @@ function requestFingerprint(fields: TaskFields): string {
         fields.priority,
         fields.tags,
         fields.dueDate?.toISOString() ?? null,
+        // Only when present: a key stored before lists existed keeps its fingerprint.
+        ...(placement.listId === undefined && placement.parentId === undefined
+          ? []
+          : [placement.listId ?? null, placement.parentId ?? null]),
       ]),
     )
     .digest('base64url');

@@ -8,9 +8,10 @@ import {
   type TestDatabase,
 } from '../../test/support/test-database.js';
 import type { Database } from '../db/database.js';
+import { statementOf } from '../db/function-call.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { type ListQuery, listArguments, type SortKey, type SortOrder } from './list-query.js';
-import { statementOf, TaskRepository } from './repository.js';
+import { TaskRepository } from './repository.js';
 import type { Task, TaskFields } from './task.js';
 
 // The list query's keyset order is served by tasks_user_created_idx, so a
@@ -101,8 +102,8 @@ describe('the list query on a table of many users', () => {
     );
     // Every fifth task is tagged x, every tenth x and y.
     await server.db.query(
-      `INSERT INTO tasks (user_id, title, tags)
-       SELECT 'bulk-user-' || u, 'Task ' || t,
+      `INSERT INTO tasks (user_id, title, position, tags)
+       SELECT 'bulk-user-' || u, 'Task ' || t, position_key(t),
               CASE WHEN t % 10 = 0 THEN ARRAY['x', 'y'] WHEN t % 5 = 0 THEN ARRAY['x']
                    ELSE '{}'::text[] END
          FROM generate_series(1, $1::int) u, generate_series(1, $2::int) t`,
@@ -180,8 +181,8 @@ describe('keyset pages while tasks are inserted and deleted between them', () =>
   async function userWithTasks(): Promise<{ user: string; ids: number[] }> {
     const user = await insertUser(server.db);
     const rows = await server.db.query<{ id: number }>(
-      `INSERT INTO tasks (user_id, title, due_date)
-       SELECT $1, 'Task ' || lpad((g % 37)::text, 2, '0'),
+      `INSERT INTO tasks (user_id, title, position, due_date)
+       SELECT $1, 'Task ' || lpad((g % 37)::text, 2, '0'), position_key(g),
               CASE WHEN g % 4 = 0 THEN NULL
                    ELSE timestamptz '2030-01-01T00:00:00Z' + (g % 30) * interval '1 day' END
          FROM generate_series(1, $2::int) g

@@ -5,11 +5,20 @@ import { type Priority, priorities, type TaskStatus } from './task.js';
 // pagination: the order is (sort key, id), and a page starts strictly after the last row of
 // the previous one (cursor.ts carries that position between requests).
 
-export const sortKeys = ['created_at', 'updated_at', 'due_date', 'priority', 'title'] as const;
+export const sortKeys = [
+  'created_at',
+  'updated_at',
+  'due_date',
+  'priority',
+  'title',
+  'position',
+] as const;
 export type SortKey = (typeof sortKeys)[number];
 export type SortOrder = 'asc' | 'desc';
 
-export const defaultOrder = (sort: SortKey): SortOrder => (sort === 'title' ? 'asc' : 'desc');
+/** Newest first for times and priority; A to Z for titles; the manual order as it stands. */
+export const defaultOrder = (sort: SortKey): SortOrder =>
+  sort === 'title' || sort === 'position' ? 'asc' : 'desc';
 
 export interface TaskFilters {
   completed?: boolean;
@@ -21,6 +30,10 @@ export interface TaskFilters {
   q?: string;
   dueBefore?: Date;
   dueAfter?: Date;
+  /** One list of the caller's. */
+  listId?: number;
+  /** The subtasks of one task, or 'none' for top-level tasks only. */
+  parentId?: number | 'none';
 }
 
 /** Where the previous page ended: its last row's sort value and id. */
@@ -43,9 +56,9 @@ export interface ListQuery extends ListSelection {
 
 /**
  * task_list's arguments, in order: the user, sort, descending, limit (one row more than asked
- * tells whether there is a next page), the filters (null when absent), and the cursor's id
- * and sort value (the time, the priority or the title; for due_date a null time is an
- * undated row).
+ * tells whether there is a next page), the filters (null when absent), the cursor's id and
+ * sort value (the time, the priority or the title; for due_date a null time is an undated
+ * row), the list and parent filters, and the cursor's position for the manual order.
  */
 export type TaskListArguments = [
   userId: string,
@@ -63,13 +76,17 @@ export type TaskListArguments = [
   afterTime: string | null,
   afterPriority: number | null,
   afterTitle: string | null,
+  listId: number | null,
+  parentId: number | null,
+  topLevel: boolean,
+  afterPosition: string | null,
 ];
 
 export function listArguments(userId: string, query: ListQuery): TaskListArguments {
   const f = query.filters;
   const after = query.after;
   const value = after?.value ?? null;
-  const byTime = query.sort !== 'priority' && query.sort !== 'title';
+  const byTime = query.sort !== 'priority' && query.sort !== 'title' && query.sort !== 'position';
   return [
     userId,
     query.sort,
@@ -86,5 +103,9 @@ export function listArguments(userId: string, query: ListQuery): TaskListArgumen
     after && byTime ? (value as string | null) : null,
     after && query.sort === 'priority' ? (value as number) : null,
     after && query.sort === 'title' ? (value as string) : null,
+    f.listId ?? null,
+    typeof f.parentId === 'number' ? f.parentId : null,
+    f.parentId === 'none',
+    after && query.sort === 'position' ? (value as string) : null,
   ];
 }

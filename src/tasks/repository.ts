@@ -1,4 +1,6 @@
 import type { Queryable, Row } from '../db/database.js';
+import { callFunction } from '../db/function-call.js';
+import { refusalOf } from '../db/refusals.js';
 import { fail } from '../errors.js';
 import {
   type ListQuery,
@@ -12,6 +14,8 @@ import {
   type Task,
   type TaskCounts,
   type TaskFields,
+  type TaskMove,
+  type TaskPlacement,
   type TaskStatus,
 } from './task.js';
 
@@ -31,6 +35,11 @@ export interface TaskRow extends Row {
   priority: number;
   tags: string[];
   due_date: Date | null;
+  list_id: string;
+  parent_id: string | null;
+  position: string;
+  subtasks_total: number;
+  subtasks_completed: number;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -59,7 +68,13 @@ export class TaskRepository {
     private readonly options: TaskRepositoryOptions = {},
   ) {}
 
-  async create(userId: string, fields: TaskFields, idempotency?: Idempotency): Promise<Task> {
+  /** A new task in the given list or parent (by default the Inbox), after its last sibling. */
+  async create(
+    userId: string,
+    fields: TaskFields,
+    idempotency?: Idempotency,
+    placement: TaskPlacement = {},
+  ): Promise<Task> {
     const rows = await this.call('task_create', [
       userId,
       fields.title,
@@ -71,6 +86,8 @@ export class TaskRepository {
       idempotency?.key ?? null,
       idempotency?.fingerprint ?? null,
       this.options.maxTasksPerUser ?? null,
+      placement.listId ?? null,
+      placement.parentId ?? null,
     ]);
     return toTask(rows[0]!);
   }
@@ -89,16 +106,18 @@ export class TaskRepository {
   }
 
   /**
-   * Changes the given fields; undefined when the user has no such task. No fields is no
-   * write: the task as it is, as long as it is at the expected version.
+   * Changes the given fields, and moves the task to the end of its new siblings when the
+   * placement names another list or parent; undefined when the user has no such task. No
+   * change is no write: the task as it is, as long as it is at the expected version.
    */
   async update(
     userId: string,
     id: number,
     changes: Partial<TaskFields>,
     expectedVersion?: number,
+    placement: TaskPlacement = {},
   ): Promise<Task | undefined> {
-    if (Object.values(changes).every((value) => value === undefined)) {
+    if ([...Object.values(changes), ...Object.values(placement)].every((v) => v === undefined)) {
       const task = await this.get(userId, id);
       if (task && expectedVersion !== undefined && task.version !== expectedVersion) {
         throw fail.versionMismatch();
@@ -122,6 +141,30 @@ export class TaskRepository {
       changes.tags ?? null,
       set('dueDate'),
       changes.dueDate ?? null,
+      placement.listId !== undefined,
+      placement.listId ?? null,
+      placement.parentId !== undefined,
+      placement.parentId ?? null,
+    ]);
+    return rows[0] && toTask(rows[0]);
+  }
+
+  /** Moves a task and its subtree; undefined when the user has no such task. */
+  async move(
+    userId: string,
+    id: number,
+    move: TaskMove,
+    expectedVersion?: number,
+  ): Promise<Task | undefined> {
+    const rows = await this.call('task_move', [
+      userId,
+      id,
+      expectedVersion ?? null,
+      move.listId ?? null,
+      move.parentId !== undefined,
+      move.parentId ?? null,
+      move.beforeId ?? null,
+      move.afterId ?? null,
     ]);
     return rows[0] && toTask(rows[0]);
   }
@@ -179,15 +222,12 @@ export class TaskRepository {
     }
   }
 
-  /** One prepared round trip: `SELECT * FROM fn($1, …)`, its rows typed by the function. */
   private async call<F extends keyof TaskFunctions>(
     fn: F,
     args: TaskFunctions[F]['args'],
   ): Promise<TaskFunctions[F]['row'][]> {
     try {
-      return await this.db.query<TaskFunctions[F]['row']>(statementOf(fn, args.length), args, {
-        name: fn,
-      });
+      return await callFunction<TaskFunctions[F]['row']>(this.db, fn, args);
     } catch (error) {
       throw refusalOf(error);
     }
@@ -208,6 +248,8 @@ interface TaskFunctions {
       idempotencyKey: string | null,
       fingerprint: string | null,
       maxTasks: number | null,
+      listId: number | null,
+      parentId: number | null,
     ];
     row: TaskRow;
   };
@@ -230,6 +272,23 @@ interface TaskFunctions {
       tags: string[] | null,
       setDueDate: boolean,
       dueDate: Date | null,
+      setList: boolean,
+      listId: number | null,
+      setParent: boolean,
+      parentId: number | null,
+    ];
+    row: TaskRow;
+  };
+  task_move: {
+    args: [
+      userId: string,
+      id: number,
+      expectedVersion: number | null,
+      listId: number | null,
+      parentGiven: boolean,
+      parentId: number | null,
+      beforeId: number | null,
+      afterId: number | null,
     ];
     row: TaskRow;
   };
@@ -254,57 +313,6 @@ interface TaskFunctions {
   };
 }
 
-const statements = new Map<string, string>();
-/** The text of a function call with one placeholder per argument, the same text every time. */
-export function statementOf(fn: string, arity: number): string {
-  let text = statements.get(fn);
-  if (text === undefined) {
-    const placeholders = Array.from({ length: arity }, (_, i) => `$${i + 1}`).join(', ');
-    text = `SELECT * FROM ${fn}(${placeholders})`;
-    statements.set(fn, text);
-  }
-  return text;
-}
-
-/** The body field each CHECK constraint guards, so a refusal names a field, not a constraint. */
-const constraintFields = new Map([
-  ['tasks_title_check', 'title'],
-  ['tasks_description_check', 'description'],
-  ['tasks_status_check', 'status'],
-  ['tasks_priority_check', 'priority'],
-  ['tasks_tags_check', 'tags'],
-]);
-
-/** Database refusals that are the client's doing become application errors. */
-function refusalOf(error: unknown): unknown {
-  const pgError = error as { code?: string; constraint?: string };
-  switch (pgError.code) {
-    case 'TDV01':
-      return fail.versionMismatch();
-    case 'TDK01':
-      return fail.idempotencyKeyReused();
-    case 'TDL01':
-      return fail.taskLimitReached();
-    case '23503': // tasks_user_id_fkey: the user was deleted after the token was issued
-      return fail.unauthorized('The signed-in user no longer exists.');
-    case '23514': // a CHECK constraint: the API validates first, so this is a backstop
-    case '22001':
-    case '22021': // invalid byte sequence (NUL)
-    case '22P02':
-      return fail.validationFailed(
-        [
-          {
-            path: constraintFields.get(pgError.constraint ?? '') ?? '',
-            message: 'breaks a rule of the database',
-          },
-        ],
-        'The task breaks a rule of the database.',
-      );
-    default:
-      return error;
-  }
-}
-
 export function toTask(row: TaskRow): Task {
   return {
     id: Number(row.id),
@@ -317,6 +325,10 @@ export function toTask(row: TaskRow): Task {
     priority: priorities[row.priority] as Priority,
     tags: row.tags,
     dueDate: row.due_date,
+    listId: Number(row.list_id),
+    parentId: row.parent_id === null ? null : Number(row.parent_id),
+    position: row.position,
+    subtasks: { total: row.subtasks_total, completed: row.subtasks_completed },
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -335,5 +347,7 @@ function sortValue(task: Task, sort: ListQuery['sort']): Position['value'] {
       return priorities.indexOf(task.priority);
     case 'title':
       return task.title;
+    case 'position':
+      return task.position;
   }
 }

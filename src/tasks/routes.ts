@@ -4,6 +4,7 @@ import {
   TaskCreateSchema,
   TaskIdParamSchema,
   TaskListQuerySchema,
+  TaskMoveSchema,
   TaskPatchSchema,
   TaskReplaceSchema,
   TaskSchema,
@@ -152,6 +153,24 @@ export function taskRoutes(base: TaskBase) {
       responses: {
         200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
         ...problemResponses(400, 404, 412, ...extra),
+      },
+    }),
+    move: createRoute({
+      method: 'post',
+      path: `${one}/move`,
+      tags,
+      security,
+      summary: 'Move a task (and its subtasks) to another list, parent or place',
+      description:
+        "before_id / after_id: stand just before / after that sibling (its parent and list become the task's); parent_id: null makes it top-level; only list_id: top-level at the end of that list. One write, whatever the list's size.",
+      request: {
+        params: taskParams,
+        headers: ifMatch,
+        body: { ...json(TaskMoveSchema, 'Where it goes'), required: true },
+      },
+      responses: {
+        200: { ...json(TaskSchema, 'The task where it now stands'), headers: etagHeader },
+        ...problemResponses(400, 404, 412, 413, 415, 422, ...extra),
       },
     }),
   };

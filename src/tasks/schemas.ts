@@ -68,6 +68,17 @@ export const instant = z
   )
   .openapi({ type: 'string', format: 'date-time', example: '2026-12-01T17:00:00Z' });
 
+/** An id in a body: a positive whole number (ids of tasks and lists). */
+const bodyId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const listId = bodyId.openapi({
+  description: "A list of the caller's; omitted on create: the Inbox, or the parent's list",
+  example: 7,
+});
+const parentId = bodyId.nullable().openapi({
+  description: 'The task this one is a subtask of (same list); null: the top level',
+  example: 12,
+});
+
 const writable = {
   title,
   description: description.optional(),
@@ -79,6 +90,8 @@ const writable = {
   priority: priority.optional(),
   tags: tags.optional(),
   due_date: instant.nullable().optional(),
+  list_id: listId.optional(),
+  parent_id: parentId.optional(),
 };
 
 type WritableInput = {
@@ -121,6 +134,15 @@ export const TaskSchema = z
     priority,
     tags: z.array(z.string()),
     due_date: time.nullable(),
+    list_id: z.number().int().openapi({ example: 7 }),
+    parent_id: z.number().int().nullable().openapi({ example: null }),
+    position: z.string().openapi({
+      description: 'Manual order among siblings: compare as plain byte strings',
+      example: 'a0V',
+    }),
+    subtasks: z
+      .object({ total: z.number().int(), completed: z.number().int() })
+      .openapi({ description: 'Direct subtasks' }),
     version: z.number().int().openapi({ description: 'Incremented on every change; the ETag' }),
     created_at: time,
     updated_at: time,
@@ -128,37 +150,70 @@ export const TaskSchema = z
   .openapi('Task');
 
 const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
-export const TaskListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
-  cursor: z
-    .string()
-    .max(2048)
-    .optional()
-    .openapi({ description: 'From the previous page (X-Next-Cursor)' }),
-  sort: z.enum(sortKeys).default('created_at'),
-  order: z
-    .enum(['asc', 'desc'])
-    .optional()
-    .openapi({ description: 'desc for times and priority, asc for title' }),
-  completed: queryBoolean.optional().openapi({ type: 'string', enum: ['true', 'false'] }),
-  status: status.optional(),
-  priority: priority.optional(),
-  tag: z
-    .union([tag, z.array(tag).max(TAGS_MAX)])
-    .optional()
-    .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]))
-    .openapi({
-      description: 'Repeatable: every tag must be present',
-      type: 'array',
-      items: { type: 'string' },
-    }),
-  q: text(200)
-    .optional()
-    .openapi({ description: 'Case-insensitive substring of title or description' }),
-  due_before: instant.optional(),
-  due_after: instant.optional(),
-});
+export const TaskListQuerySchema = z
+  .strictObject({
+    limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+    cursor: z
+      .string()
+      .max(2048)
+      .optional()
+      .openapi({ description: 'From the previous page (X-Next-Cursor)' }),
+    sort: z.enum(sortKeys).default('created_at'),
+    order: z
+      .enum(['asc', 'desc'])
+      .optional()
+      .openapi({ description: 'desc for times and priority, asc for title' }),
+    completed: queryBoolean.optional().openapi({ type: 'string', enum: ['true', 'false'] }),
+    status: status.optional(),
+    priority: priority.optional(),
+    tag: z
+      .union([tag, z.array(tag).max(TAGS_MAX)])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]))
+      .openapi({
+        description: 'Repeatable: every tag must be present',
+        type: 'array',
+        items: { type: 'string' },
+      }),
+    q: text(200)
+      .optional()
+      .openapi({ description: 'Case-insensitive substring of title or description' }),
+    due_before: instant.optional(),
+    due_after: instant.optional(),
+    list_id: z
+      .string()
+      .regex(/^[1-9]\d{0,15}$/, 'must be a list id')
+      .transform(Number)
+      .optional()
+      .openapi({ type: 'integer', description: "Only this list's tasks" }),
+    parent_id: z
+      .union([z.literal('none'), z.string().regex(/^[1-9]\d{0,15}$/, 'must be a task id or none')])
+      .transform((v) => (v === 'none' ? ('none' as const) : Number(v)))
+      .optional()
+      .openapi({ type: 'string', description: "A task's subtasks, or none: top-level tasks only" }),
+  })
+  .refine((query) => query.sort !== 'position' || query.list_id !== undefined, {
+    message: 'sort=position needs list_id',
+    path: ['sort'],
+  });
 export type TaskListQueryInput = z.infer<typeof TaskListQuerySchema>;
+
+export const TaskMoveSchema = z
+  .strictObject({
+    list_id: listId.optional(),
+    parent_id: parentId.optional(),
+    before_id: bodyId.optional().openapi({ description: 'Stand just before this sibling' }),
+    after_id: bodyId.optional().openapi({ description: 'Stand just after this sibling' }),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'say where the task goes')
+  .refine((body) => body.before_id === undefined || body.after_id === undefined, {
+    message: 'before_id and after_id exclude each other',
+    path: ['after_id'],
+  })
+  .openapi('TaskMove', {
+    example: { before_id: 42 },
+  });
+export type TaskMoveBody = z.infer<typeof TaskMoveSchema>;
 
 export const TaskIdParamSchema = z.object({
   id: z

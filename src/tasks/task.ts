@@ -24,10 +24,32 @@ export interface Task {
   priority: Priority;
   tags: string[];
   dueDate: Date | null;
+  listId: number;
+  /** The task this one is a subtask of; null at the top level of its list. */
+  parentId: number | null;
+  /** Manual order among siblings: compared as plain byte strings. */
+  position: string;
+  /** Direct subtasks. */
+  subtasks: { total: number; completed: number };
   version: number;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** Where a task goes: a list, a parent (null: the top level), or unchanged when absent. */
+export interface TaskPlacement {
+  listId?: number;
+  parentId?: number | null;
+}
+
+/** Where a move puts a task; before/after name a sibling to stand next to. */
+export interface TaskMove extends TaskPlacement {
+  beforeId?: number;
+  afterId?: number;
+}
+
+/** A task and four levels of subtasks below it. */
+export const NESTING_MAX = 5;
 
 /** The writable fields, already validated and normalised (trimmed, tags lower-cased). */
 export interface TaskFields {

@@ -11,7 +11,7 @@ export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** The 13 fields of a task in the API's JSON, sorted. */
+/** The 17 fields of a task in the API's JSON, sorted. */
 export const taskKeys = [
   'id',
   'user_id',
@@ -23,12 +23,16 @@ export const taskKeys = [
   'priority',
   'tags',
   'due_date',
+  'list_id',
+  'parent_id',
+  'position',
+  'subtasks',
   'version',
   'created_at',
   'updated_at',
 ].sort();
 
-/** Asserts the 13 fields of a task, their types and formats; returns it typed. */
+/** Asserts the 17 fields of a task, their types and formats; returns it typed. */
 export function expectTask(value: unknown): TaskJson {
   expect(value).toBeTypeOf('object');
   expect(value).not.toBeNull();
@@ -46,6 +50,11 @@ export function expectTask(value: unknown): TaskJson {
   expect(Array.isArray(task.tags)).toBe(true);
   for (const tag of task.tags) expect(tag).toBeTypeOf('string');
   if (task.due_date !== null) expect(task.due_date).toMatch(ISO_UTC);
+  expect(Number.isSafeInteger(task.list_id) && task.list_id > 0).toBe(true);
+  expect(task.parent_id === null || Number.isSafeInteger(task.parent_id)).toBe(true);
+  expect(task.position).toMatch(/^[0-9A-Za-z]{2,}$/);
+  expect(Object.keys(task.subtasks).sort()).toEqual(['completed', 'total']);
+  expect(task.subtasks.completed).toBeLessThanOrEqual(task.subtasks.total);
   expect(Number.isInteger(task.version) && task.version >= 1).toBe(true);
   expect(task.created_at).toMatch(ISO_UTC);
   expect(task.updated_at).toMatch(ISO_UTC);

@@ -27,6 +27,18 @@ export const accountRoutes: Route[] = [
   { method: 'DELETE', path: '/api/me', onTask: false },
 ];
 
+/** Every list route, on list `listId`. */
+export function listRoutes(listId: number): Route[] {
+  const list = `/api/lists/${listId}`;
+  return [
+    { method: 'GET', path: '/api/lists', onTask: false },
+    { method: 'POST', path: '/api/lists', body: { name: 'x' }, onTask: false },
+    { method: 'GET', path: list, onTask: false },
+    { method: 'PATCH', path: list, body: { name: 'x' }, onTask: false },
+    { method: 'DELETE', path: list, onTask: false },
+  ];
+}
+
 /** Every task route through both path families (the second one under `user`), on task `taskId`. */
 export function taskRoutes(user: Pick<TestUser, 'id'>, taskId: number): Route[] {
   return pathFamilies.flatMap(({ base }) => {
@@ -40,6 +52,7 @@ export function taskRoutes(user: Pick<TestUser, 'id'>, taskId: number): Route[] 
       { method: 'PATCH', path: task, body: { title: 'x' }, onTask: true },
       { method: 'DELETE', path: task, onTask: true },
       { method: 'PATCH', path: `${task}/complete`, onTask: true },
+      { method: 'POST', path: `${task}/move`, body: { parent_id: null }, onTask: true },
     ];
   });
 }

@@ -36,6 +36,7 @@ export const sortLabels: Record<SortKey, string> = {
   due_date: 'Due date',
   priority: 'Priority',
   title: 'Title',
+  position: 'Manual order',
 };
 
 /** What asc and desc mean for each sort, in words. */
@@ -45,14 +46,17 @@ export const orderLabels: Record<SortKey, Record<SortOrder, string>> = {
   due_date: { asc: 'Soonest first', desc: 'Latest first' },
   priority: { desc: 'Highest first', asc: 'Lowest first' },
   title: { asc: 'A to Z', desc: 'Z to A' },
+  position: { asc: 'Top to bottom', desc: 'Bottom to top' },
 };
 
 /** The server's default order for a sort (list-query.ts defaultOrder). */
-export const defaultOrder = (sort: SortKey): SortOrder => (sort === 'title' ? 'asc' : 'desc');
+export const defaultOrder = (sort: SortKey): SortOrder =>
+  sort === 'title' || sort === 'position' ? 'asc' : 'desc';
 
 export const statuses = Object.keys(statusLabels) as TaskStatus[];
 export const priorities = Object.keys(priorityLabels) as Priority[];
-export const sortKeys = Object.keys(sortLabels) as SortKey[];
+/** The sorts of the filter bar: the manual order belongs to one list's view. */
+export const sortKeys = (Object.keys(sortLabels) as SortKey[]).filter((s) => s !== 'position');
 
 const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined =>
   values.find((v) => v === value);

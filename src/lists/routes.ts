@@ -1,0 +1,85 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { etagHeader, problemResponses } from '../http/openapi-responses.js';
+import { ListCreateSchema, ListIdParamSchema, ListPatchSchema, ListSchema } from './schemas.js';
+
+// The list API's contracts.
+
+const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
+const tags = ['Lists'];
+const ifMatch = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .openapi({ description: 'Write only if the list is at this version: "3"' }),
+});
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+const one = '/api/lists/{id}';
+
+export const listRoutes = {
+  list: createRoute({
+    method: 'get',
+    path: '/api/lists',
+    tags,
+    security,
+    summary: "The caller's lists, the Inbox first, then by name",
+    responses: { 200: json(z.array(ListSchema), 'Every list'), ...problemResponses() },
+  }),
+  create: createRoute({
+    method: 'post',
+    path: '/api/lists',
+    tags,
+    security,
+    summary: 'Create a list',
+    request: { body: { ...json(ListCreateSchema, 'The new list'), required: true } },
+    responses: {
+      201: {
+        ...json(ListSchema, 'Created'),
+        headers: {
+          ...etagHeader,
+          Location: { description: 'URL of the list', schema: { type: 'string' } },
+        },
+      },
+      ...problemResponses(400, 413, 415, 422),
+    },
+  }),
+  get: createRoute({
+    method: 'get',
+    path: one,
+    tags,
+    security,
+    summary: 'Get one list',
+    request: { params: ListIdParamSchema },
+    responses: {
+      200: { ...json(ListSchema, 'The list'), headers: etagHeader },
+      ...problemResponses(400, 404),
+    },
+  }),
+  patch: createRoute({
+    method: 'patch',
+    path: one,
+    tags,
+    security,
+    summary: 'Rename or recolour a list (not the Inbox)',
+    request: {
+      params: ListIdParamSchema,
+      headers: ifMatch,
+      body: { ...json(ListPatchSchema, 'Fields to change'), required: true },
+    },
+    responses: {
+      200: { ...json(ListSchema, 'The list'), headers: etagHeader },
+      ...problemResponses(400, 404, 409, 412, 413, 415, 422),
+    },
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: one,
+    tags,
+    security,
+    summary: 'Delete a list and all its tasks (not the Inbox)',
+    request: { params: ListIdParamSchema, headers: ifMatch },
+    responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 404, 409, 412) },
+  }),
+};
