@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { problemResponses } from '../http/openapi-responses.js';
+import { problemResponses, signedIn } from '../http/openapi-responses.js';
 import { ProblemSchema } from '../http/problem.js';
 import { TaskSchema } from '../tasks/schemas.js';
 
-const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
+const security = signedIn;
 const tags = ['Account'];
 
 export const ProfileSchema = z

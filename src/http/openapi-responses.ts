@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import { ProblemSchema } from './problem.js';
 
 // Documented error responses, so every route lists the problems it can answer with.
@@ -33,3 +34,21 @@ export function problemResponses(...statuses: number[]) {
 export const etagHeader = {
   ETag: { description: 'The version, quoted: "3"', schema: { type: 'string' as const } },
 };
+
+/** Every /api route outside /api/auth: a bearer token (JWT or session) or the session cookie. */
+export const signedIn: Record<string, string[]>[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
+
+/** A JSON body or response of this schema. */
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+/** The If-Match header of a conditional write to a task or a list. */
+export const ifMatchHeader = (resource: string) =>
+  z.object({
+    'if-match': z
+      .string()
+      .optional()
+      .openapi({ description: `Write only if the ${resource} is at this version: "3"` }),
+  });

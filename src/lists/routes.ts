@@ -1,21 +1,19 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { etagHeader, problemResponses } from '../http/openapi-responses.js';
+import {
+  etagHeader,
+  ifMatchHeader,
+  jsonContent,
+  problemResponses,
+  signedIn,
+} from '../http/openapi-responses.js';
 import { ListCreateSchema, ListIdParamSchema, ListPatchSchema, ListSchema } from './schemas.js';
 
 // The list API's contracts.
 
-const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
 const tags = ['Lists'];
-const ifMatch = z.object({
-  'if-match': z
-    .string()
-    .optional()
-    .openapi({ description: 'Write only if the list is at this version: "3"' }),
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
+const ifMatch = ifMatchHeader('list');
+const security = signedIn;
+const json = jsonContent;
 const one = '/api/lists/{id}';
 
 export const listRoutes = {

@@ -1,5 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { etagHeader, problemResponses } from '../http/openapi-responses.js';
+import {
+  etagHeader,
+  ifMatchHeader,
+  jsonContent,
+  problemResponses,
+  signedIn,
+} from '../http/openapi-responses.js';
 import {
   TaskCreateSchema,
   TaskIdParamSchema,
@@ -17,17 +23,9 @@ import {
 export const taskBases = ['/api/tasks', '/api/{user_id}/tasks'] as const;
 export type TaskBase = (typeof taskBases)[number];
 
-const security: Record<string, string[]>[] = [{ bearerAuth: [] }, { cookieAuth: [] }];
-const ifMatch = z.object({
-  'if-match': z
-    .string()
-    .optional()
-    .openapi({ description: 'Write only if the task is at this version: "3"' }),
-});
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { 'application/json': { schema } },
-  description,
-});
+const ifMatch = ifMatchHeader('task');
+const security = signedIn;
+const json = jsonContent;
 
 export function taskRoutes(base: TaskBase) {
   const byUser = base !== '/api/tasks';

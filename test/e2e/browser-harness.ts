@@ -2,8 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import {
+  type Browser,
+  type BrowserContext,
+  chromium,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type RunningServer, startServer } from '../../src/server.js';
@@ -124,6 +130,58 @@ export function collectPageErrors(page: Page): string[] {
     }
   });
   return errors;
+}
+
+export interface PageOptions {
+  width?: number;
+  height?: number;
+  dark?: boolean;
+}
+
+/**
+ * The stack of one test file, started before its tests and closed after them, and its pages,
+ * each in a fresh browser context (its own cookies): after each test they are closed, and
+ * any error their consoles showed fails the test.
+ */
+export function webSuite(suite: string) {
+  const present = hasChromium(suite);
+  let running: WebStack | undefined;
+  const contexts: BrowserContext[] = [];
+  const errors: string[][] = [];
+  const stack = () => {
+    if (!running) throw new Error('the web stack is not running');
+    return running;
+  };
+
+  beforeAll(async () => {
+    if (present) running = await startWebStack();
+  }, 180_000);
+  afterAll(async () => {
+    await running?.close();
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+    expect(errors.splice(0).flat(), 'errors in the browser console').toEqual([]);
+  });
+
+  return {
+    /** False where Chromium is missing: skip the suite. */
+    present,
+    get stack(): WebStack {
+      return stack();
+    },
+    async open(options: PageOptions = {}): Promise<Page> {
+      const context = await stack().browser.newContext({
+        viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+        colorScheme: options.dark ? 'dark' : 'light',
+        baseURL: stack().baseUrl,
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      errors.push(collectPageErrors(page));
+      return page;
+    },
+  };
 }
 
 let userCounter = 0;

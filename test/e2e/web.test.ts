@@ -1,61 +1,26 @@
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { TaskJson } from '../../src/tasks/task-json.js';
 import {
   addForm,
   addTask,
-  collectPageErrors,
   filters,
   focusedName,
   gone,
-  hasChromium,
   listedTitles,
   newUser,
   screenshotDir,
   signUp,
-  startWebStack,
   tabTo,
   taskItem,
   taskItems,
-  type WebStack,
+  webSuite,
 } from './browser-harness.js';
 
 // The web app in headless Chromium against the real server and database.
 
-const chromiumPresent = hasChromium('the browser tests in test/e2e/web.test.ts');
-let stack: WebStack;
-const contexts: BrowserContext[] = [];
-let pageErrors: string[][] = [];
-
-beforeAll(async () => {
-  if (chromiumPresent) stack = await startWebStack();
-}, 180_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
-
-afterEach(async () => {
-  for (const context of contexts.splice(0)) await context.close();
-  const errors = pageErrors.flat();
-  pageErrors = [];
-  expect(errors, 'errors in the browser console').toEqual([]);
-});
-
-async function openPage(
-  options: { width?: number; height?: number; dark?: boolean } = {},
-): Promise<Page> {
-  const context = await stack.browser.newContext({
-    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
-    colorScheme: options.dark ? 'dark' : 'light',
-    baseURL: stack.baseUrl,
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  pageErrors.push(collectPageErrors(page));
-  return page;
-}
+const web = webSuite('the browser tests in test/e2e/web.test.ts');
 
 /** The API as the page's signed-in user (the browser context's session cookie). */
 async function apiTasks(page: Page): Promise<TaskJson[]> {
@@ -77,10 +42,10 @@ const showOnly = (page: Page, which: string) =>
 const checkbox = (page: Page, title: string) =>
   page.getByRole('checkbox', { name: `Completed: ${title}` });
 
-describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
+describe.skipIf(!web.present)('web app', { timeout: 60_000 }, () => {
   it('signs up, adds three tasks that survive a reload, then toggles, filters, edits and deletes', async () => {
-    const page = await openPage();
-    await signUp(page, stack.baseUrl, newUser('Ada'));
+    const page = await web.open();
+    await signUp(page, web.stack.baseUrl, newUser('Ada'));
     await page.getByText('No tasks yet.').waitFor();
     // A title is required: said next to the field, and nothing is sent.
     await addForm(page).getByRole('button', { name: 'Add task' }).click();
@@ -151,10 +116,10 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('never shows one user the tasks of another (two browser contexts)', async () => {
-    const alice = await openPage();
-    const bob = await openPage();
-    await signUp(alice, stack.baseUrl, newUser('Alice'));
-    await signUp(bob, stack.baseUrl, newUser('Bob'));
+    const alice = await web.open();
+    const bob = await web.open();
+    await signUp(alice, web.stack.baseUrl, newUser('Alice'));
+    await signUp(bob, web.stack.baseUrl, newUser('Bob'));
     await addTask(alice, 'Alice secret plan');
     await addTask(bob, 'Bob private note');
     await addTask(alice, 'Alice second task');
@@ -171,8 +136,8 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('rolls back a change the server refuses (412) and shows the server’s state', async () => {
-    const page = await openPage();
-    await signUp(page, stack.baseUrl, newUser('Grace'));
+    const page = await web.open();
+    await signUp(page, web.stack.baseUrl, newUser('Grace'));
     await addTask(page, 'Original title');
     const task = await apiTask(page, 'Original title');
 
@@ -224,8 +189,8 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('adds, edits and completes a task with the keyboard alone', async () => {
-    const page = await openPage();
-    await signUp(page, stack.baseUrl, newUser('Kay'));
+    const page = await web.open();
+    await signUp(page, web.stack.baseUrl, newUser('Kay'));
 
     await tabTo(page, 'New task');
     await page.keyboard.type('Typed without a mouse');
@@ -266,8 +231,8 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('searches after a pause in typing, sorts, and loads more pages', async () => {
-    const page = await openPage();
-    await signUp(page, stack.baseUrl, newUser('Lin'));
+    const page = await web.open();
+    await signUp(page, web.stack.baseUrl, newUser('Lin'));
     for (let i = 1; i <= 24; i++) {
       const title = `Task ${String(i).padStart(2, '0')}`;
       expect((await page.request.post('/api/tasks', { data: { title } })).status()).toBe(201);
@@ -303,14 +268,14 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('sends an expired session to sign-in and back to the same view afterwards', async () => {
-    const page = await openPage();
+    const page = await web.open();
     const user = newUser('Sam');
-    await signUp(page, stack.baseUrl, user);
+    await signUp(page, web.stack.baseUrl, user);
     await addTask(page, 'Still here after signing in again');
     await showOnly(page, 'Open');
     await page.getByRole('heading', { name: 'Open tasks' }).waitFor();
 
-    await stack.database.db.query('DELETE FROM sessions');
+    await web.stack.database.db.query('DELETE FROM sessions');
     await checkbox(page, 'Still here after signing in again').click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByText('Your session has ended').waitFor();
@@ -325,9 +290,9 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('shows the server’s messages on sign-up and sign-in, and signs out', async () => {
-    const page = await openPage();
+    const page = await web.open();
     const user = newUser('Max');
-    await signUp(page, stack.baseUrl, user);
+    await signUp(page, web.stack.baseUrl, user);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.reload();
@@ -363,8 +328,8 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('shows loading, error and empty states', async () => {
-    const page = await openPage();
-    await signUp(page, stack.baseUrl, newUser('Eve'));
+    const page = await web.open();
+    await signUp(page, web.stack.baseUrl, newUser('Eve'));
     await page.getByText('No tasks yet.').waitFor();
     await addTask(page, 'Survives an outage');
 
@@ -414,8 +379,8 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('runs two quick toggles of one task one after the other, each with the newest version', async () => {
-    const page = await openPage();
-    await signUp(page, stack.baseUrl, newUser('Quinn'));
+    const page = await web.open();
+    await signUp(page, web.stack.baseUrl, newUser('Quinn'));
     await addTask(page, 'Toggle me twice');
     const versions: (string | undefined)[] = [];
     page.on('request', (r) => {
@@ -437,12 +402,12 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
   });
 
   it('looks right on a 375 px phone and a 1280 px desktop, light and dark', async () => {
-    const phone = await openPage({ width: 375, height: 812 });
-    await phone.goto(`${stack.baseUrl}/sign-in`);
+    const phone = await web.open({ width: 375, height: 812 });
+    await phone.goto(`${web.stack.baseUrl}/sign-in`);
     await phone.getByRole('heading', { name: 'Sign in' }).waitFor();
     await phone.screenshot({ path: join(screenshotDir, 'web-sign-in-375.png'), fullPage: true });
 
-    await signUp(phone, stack.baseUrl, newUser('Noor'));
+    await signUp(phone, web.stack.baseUrl, newUser('Noor'));
     await phone.getByText('No tasks yet.').waitFor();
     await phone.screenshot({ path: join(screenshotDir, 'web-375-empty.png'), fullPage: true });
     const seed = [
@@ -471,9 +436,9 @@ describe.skipIf(!chromiumPresent)('web app', { timeout: 60_000 }, () => {
 
     const cookies = await phone.context().cookies();
     for (const dark of [false, true]) {
-      const desktop = await openPage({ width: 1280, height: 900, dark });
+      const desktop = await web.open({ width: 1280, height: 900, dark });
       await desktop.context().addCookies(cookies);
-      await desktop.goto(`${stack.baseUrl}/`);
+      await desktop.goto(`${web.stack.baseUrl}/`);
       await listedTitles(desktop, 4);
       await desktop.getByRole('button', { name: 'Edit “Read “The Pragmatic Programmer””' }).click();
       const name = dark ? 'web-1280-dark.png' : 'web-1280.png';

@@ -1,14 +1,18 @@
 import type {
   FieldError,
+  ListCreateInput,
+  ListJson,
+  ListPatchInput,
   Problem,
   Profile,
   TaskCreateInput,
   TaskJson,
   TaskListQuery,
+  TaskMoveInput,
   TaskPatchInput,
 } from './types';
 
-// A small typed client for the task API. The session cookie travels by itself
+// A small typed client for the task and list API. The session cookie travels by itself
 // (same origin); every error becomes an ApiError carrying the problem+json fields.
 
 export type ApiErrorCode = Problem['code'] | 'network_error' | 'unexpected_response';
@@ -77,7 +81,7 @@ const sendJson = (method: string, body: unknown, headers: Record<string, string>
   headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });
-/** Makes a write conditional on the version the UI has (412 if the task changed since). */
+/** Makes a write conditional on the version the UI has (412 if it changed since). */
 const ifMatch = (version: number) => ({ 'if-match': `"${version}"` });
 
 export type ListFilters = Omit<TaskListQuery, 'cursor' | 'limit'>;
@@ -102,12 +106,29 @@ export async function listTasks(
   filters: ListFilters,
   cursor?: string,
   signal?: AbortSignal,
+  limit?: number,
 ): Promise<TaskPage> {
-  const response = await request(`/api/tasks?${listQueryString(filters, cursor)}`, { signal });
+  const query = listQueryString(filters, cursor, limit);
+  const response = await request(`/api/tasks?${query}`, { signal });
   return {
     tasks: (await response.json()) as TaskJson[],
     nextCursor: response.headers.get('X-Next-Cursor'),
   };
+}
+
+/** Every page of a query, in the API's order: a list's tree needs all of its tasks. */
+export async function listAllTasks(
+  filters: ListFilters,
+  signal?: AbortSignal,
+): Promise<TaskJson[]> {
+  const tasks: TaskJson[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listTasks(filters, cursor, signal, 100);
+    tasks.push(...page.tasks);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return tasks;
 }
 
 export const getTask = (id: number) => json<TaskJson>(`/api/tasks/${id}`);
@@ -129,6 +150,10 @@ export const createTask = (input: TaskCreateInput, idempotencyKey: string = newI
 export const patchTask = (id: number, version: number, input: TaskPatchInput) =>
   json<TaskJson>(`/api/tasks/${id}`, sendJson('PATCH', input, ifMatch(version)));
 
+/** Reorders, re-parents or changes the list of a task, with its subtree. */
+export const moveTask = (id: number, input: TaskMoveInput) =>
+  json<TaskJson>(`/api/tasks/${id}/move`, sendJson('POST', input));
+
 export const toggleTask = (id: number, version: number) =>
   json<TaskJson>(`/api/tasks/${id}/complete`, { method: 'PATCH', headers: ifMatch(version) });
 
@@ -137,3 +162,15 @@ export async function deleteTask(id: number, version: number): Promise<void> {
 }
 
 export const getProfile = () => json<Profile>('/api/me');
+
+export const listLists = (signal?: AbortSignal) => json<ListJson[]>('/api/lists', { signal });
+
+export const createList = (input: ListCreateInput) =>
+  json<ListJson>('/api/lists', sendJson('POST', input));
+
+export const patchList = (id: number, version: number, input: ListPatchInput) =>
+  json<ListJson>(`/api/lists/${id}`, sendJson('PATCH', input, ifMatch(version)));
+
+export async function deleteList(id: number, version: number): Promise<void> {
+  await request(`/api/lists/${id}`, { method: 'DELETE', headers: ifMatch(version) });
+}

@@ -3,23 +3,32 @@
 import type { z } from '@hono/zod-openapi';
 import type { ProfileSchema } from '../../../src/account/routes';
 import type { Problem } from '../../../src/http/problem';
+import type { ListJson } from '../../../src/lists/list-json';
+import type { ListCreateSchema, ListPatchSchema } from '../../../src/lists/schemas';
 import type { SortKey, SortOrder } from '../../../src/tasks/list-query';
 import type {
   TaskCreateSchema,
   TaskListQuerySchema,
+  TaskMoveSchema,
   TaskPatchSchema,
 } from '../../../src/tasks/schemas';
 import type { Priority, TaskStatus } from '../../../src/tasks/task';
 import type { TaskJson } from '../../../src/tasks/task-json';
 
-export type { Priority, Problem, SortKey, SortOrder, TaskJson, TaskStatus };
+export type { ListJson, Priority, Problem, SortKey, SortOrder, TaskJson, TaskStatus };
 
 /** POST /api/tasks body. */
 export type TaskCreateInput = z.input<typeof TaskCreateSchema>;
 /** PATCH /api/tasks/{id} body. */
 export type TaskPatchInput = z.input<typeof TaskPatchSchema>;
+/** POST /api/tasks/{id}/move body. */
+export type TaskMoveInput = z.input<typeof TaskMoveSchema>;
 /** GET /api/tasks query, as sent (before the server's coercions). */
 export type TaskListQuery = z.input<typeof TaskListQuerySchema>;
+/** POST /api/lists body. */
+export type ListCreateInput = z.input<typeof ListCreateSchema>;
+/** PATCH /api/lists/{id} body. */
+export type ListPatchInput = z.input<typeof ListPatchSchema>;
 /** GET /api/me. */
 export type Profile = z.infer<typeof ProfileSchema>;
 export type FieldError = NonNullable<Problem['errors']>[number];

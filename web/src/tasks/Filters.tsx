@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { SortKey, SortOrder } from '../api/types';
+import type { SortOrder } from '../api/types';
 import { SelectField, TextField } from '../FormFields';
 import {
   defaultOrder,
@@ -14,6 +14,7 @@ import {
   statuses,
   statusLabels,
   type ViewFilters,
+  type ViewSortKey,
 } from './view-filters';
 
 const SEARCH_DELAY_MS = 300;
@@ -30,7 +31,7 @@ const shows: { value: Show; label: string }[] = [
 ];
 
 /** Both orders, the sort's default first. */
-const ordersFor = (sort: SortKey): SortOrder[] =>
+const ordersFor = (sort: ViewSortKey): SortOrder[] =>
   defaultOrder(sort) === 'asc' ? ['asc', 'desc'] : ['desc', 'asc'];
 
 /** What to show and in which order; typing in search or tag waits for a pause. */

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { type HTMLAttributes, type ReactNode, useEffect, useRef, useState } from 'react';
 import type { TaskJson } from '../api/types';
 import { useDeleteTask, useToggleTask, useUpdateTask } from './hooks';
 import { TaskForm } from './TaskForm';
@@ -7,8 +7,34 @@ import { priorityLabels } from './view-filters';
 
 type Mode = 'view' | 'edit' | 'confirm-delete';
 
+interface Props {
+  task: TaskJson;
+  onDeleted: () => void;
+  /** The task's list, where tasks of several lists are shown together. */
+  listName?: string;
+  /** div when the item is one row of a tree node, whose li holds the subtasks too. */
+  as?: 'li' | 'div';
+  /** Before the checkbox: a tree's drag handle and expand button. */
+  leading?: ReactNode;
+  /** After Edit and Delete. */
+  actions?: ReactNode;
+  /** Below the row, across it. */
+  footer?: ReactNode;
+  /** The row's extra classes and drag-and-drop handlers. */
+  rowProps?: HTMLAttributes<HTMLElement>;
+}
+
 /** One task: tick it off, edit it in place, or delete it (after a confirmation). */
-export function TaskItem({ task, onDeleted }: { task: TaskJson; onDeleted: () => void }) {
+export function TaskItem({
+  task,
+  onDeleted,
+  listName,
+  as: Row = 'li',
+  leading,
+  actions,
+  footer,
+  rowProps,
+}: Props) {
   const [mode, setMode] = useState<Mode>('view');
   const toggle = useToggleTask(task);
   const update = useUpdateTask(task);
@@ -33,7 +59,7 @@ export function TaskItem({ task, onDeleted }: { task: TaskJson; onDeleted: () =>
 
   if (mode === 'edit') {
     return (
-      <li className="task editing">
+      <Row className="task editing">
         <TaskForm
           mode="edit"
           label={`Edit “${task.title}”`}
@@ -46,26 +72,35 @@ export function TaskItem({ task, onDeleted }: { task: TaskJson; onDeleted: () =>
             return undefined;
           }}
         />
-      </li>
+      </Row>
     );
   }
 
-  const classes = ['task', task.completed ? 'done' : '', overdue ? 'overdue' : '']
+  const withSubtasks = task.subtasks.total > 0;
+  const classes = [
+    'task',
+    task.completed ? 'done' : '',
+    overdue ? 'overdue' : '',
+    rowProps?.className ?? '',
+  ]
     .filter(Boolean)
     .join(' ');
   return (
-    <li className={classes}>
-      <input
-        type="checkbox"
-        className="check"
-        checked={task.completed}
-        onChange={() => toggle.mutate()}
-        aria-label={`Completed: ${task.title}`}
-      />
+    <Row {...rowProps} className={classes}>
+      <div className="task-lead">
+        {leading}
+        <input
+          type="checkbox"
+          className="check"
+          checked={task.completed}
+          onChange={() => toggle.mutate()}
+          aria-label={`Completed: ${task.title}`}
+        />
+      </div>
       <div className="task-body">
         <p className="task-title">{task.title}</p>
         {task.description && <p className="task-description">{task.description}</p>}
-        <TaskMeta task={task} overdue={overdue} />
+        <TaskMeta task={task} overdue={overdue} listName={listName} />
       </div>
       {mode === 'confirm-delete' ? (
         <fieldset
@@ -74,8 +109,10 @@ export function TaskItem({ task, onDeleted }: { task: TaskJson; onDeleted: () =>
             if (event.key === 'Escape') close();
           }}
         >
-          <legend className="visually-hidden">Delete “{task.title}”?</legend>
-          <span aria-hidden="true">Delete?</span>
+          <legend className="visually-hidden">
+            Delete “{task.title}”{withSubtasks && ' and its subtasks'}?
+          </legend>
+          <span aria-hidden="true">{withSubtasks ? 'Delete with its subtasks?' : 'Delete?'}</span>
           <button
             type="button"
             className="danger"
@@ -108,14 +145,39 @@ export function TaskItem({ task, onDeleted }: { task: TaskJson; onDeleted: () =>
           >
             Delete
           </button>
+          {actions}
         </div>
       )}
-    </li>
+      {footer}
+    </Row>
   );
 }
 
-function TaskMeta({ task, overdue }: { task: TaskJson; overdue: boolean }) {
+interface MetaProps {
+  task: TaskJson;
+  overdue: boolean;
+  listName: string | undefined;
+}
+
+function TaskMeta({ task, overdue, listName }: MetaProps) {
+  const { subtasks } = task;
   const items = [
+    listName && (
+      <span key="list" className="badge list-badge">
+        <span className="visually-hidden">In list </span>
+        {listName}
+      </span>
+    ),
+    subtasks.total > 0 && (
+      <span key="progress" className="badge progress">
+        <span aria-hidden="true">
+          {subtasks.completed}/{subtasks.total}
+        </span>
+        <span className="visually-hidden">
+          {subtasks.completed} of {subtasks.total} subtasks done
+        </span>
+      </span>
+    ),
     task.status === 'in_progress' && (
       <span key="status" className="badge status">
         In progress

@@ -1,6 +1,7 @@
 import { type ReactNode, useRef } from 'react';
 import type { ListFilters } from '../api/client';
 import { ApiError } from '../api/client';
+import { useLists } from '../lists/hooks';
 import { useTaskList } from './hooks';
 import { TaskItem } from './TaskItem';
 
@@ -14,6 +15,12 @@ interface Props {
 /** The list for the current filters: loading, error, empty, or the tasks and "Load more". */
 export function TaskList({ title, filters, filtered, onClearFilters }: Props) {
   const list = useTaskList(filters);
+  const lists = useLists();
+  // Which list a task is in matters once there is more than the Inbox.
+  const listNames =
+    lists.data && lists.data.length > 1
+      ? new Map(lists.data.map((l) => [l.id, l.name]))
+      : new Map<number, string>();
   const heading = useRef<HTMLHeadingElement>(null);
   const tasks = list.data?.pages.flatMap((page) => page.tasks) ?? [];
   const errorText = (error: unknown) =>
@@ -54,7 +61,12 @@ export function TaskList({ title, filters, filtered, onClearFilters }: Props) {
       <>
         <ul className="task-list" aria-busy={list.isPlaceholderData || undefined}>
           {tasks.map((task) => (
-            <TaskItem key={task.id} task={task} onDeleted={() => heading.current?.focus()} />
+            <TaskItem
+              key={task.id}
+              task={task}
+              listName={listNames.get(task.list_id)}
+              onDeleted={() => heading.current?.focus()}
+            />
           ))}
         </ul>
         {list.isFetchNextPageError && (

@@ -1,51 +1,56 @@
-import { ApiError } from '../api/client';
-import type { Profile } from '../api/types';
-import { navigate, useLocation } from '../navigation';
-import { dismissNotice, useNotice } from '../notices';
-import { Filters } from './Filters';
-import { useCreateTask, useProfile } from './hooks';
-import { TaskForm } from './TaskForm';
-import { TaskList } from './TaskList';
-import { createInput, emptyValues, formErrorsFromServer } from './task-values';
-import { filtersFromSearch, isFiltered, searchFromFilters, toListFilters } from './view-filters';
+import { useRef, useState } from 'react';
+import { useAnnouncement } from '../announcements';
+import { ListsDrawer } from '../lists/ListsDrawer';
+import { ListView } from '../lists/ListView';
+import { listIdFromSearch } from '../lists/list-address';
+import { Sidebar } from '../lists/Sidebar';
+import { useMediaQuery } from '../media-query';
+import { useLocation } from '../navigation';
+import { AllTasksView } from './AllTasksView';
+import { useProfile } from './hooks';
+
+/** Where the sidebar becomes a drawer behind a menu button (styles.css agrees). */
+const PHONE = '(max-width: 40rem)';
 
 interface Props {
   onSignOut: () => void;
 }
 
-/** The signed-in screen: who you are, the add form, the filters and the list. */
+/** The signed-in screen: who you are, the lists, and all tasks or one list. */
 export function TasksPage({ onSignOut }: Props) {
   const location = useLocation();
-  const filters = filtersFromSearch(location.search);
+  const listId = listIdFromSearch(location.search);
   const profile = useProfile();
-  const create = useCreateTask();
-  const notice = useNotice();
-  const filtered = isFiltered(filters);
+  const phone = useMediaQuery(PHONE);
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const announcement = useAnnouncement();
 
-  const setFilters = (next: typeof filters) =>
-    navigate(`/${searchFromFilters(next)}`, { replace: true });
-  const clearFilters = () =>
-    setFilters({
-      ...filters,
-      show: 'all',
-      status: undefined,
-      priority: undefined,
-      tags: [],
-      q: '',
-    });
-
-  const title =
-    filters.show === 'open'
-      ? 'Open tasks'
-      : filters.show === 'completed'
-        ? 'Completed'
-        : 'All tasks';
+  const closeDrawer = () => {
+    setDrawerOpen(false);
+    menuButton.current?.focus();
+  };
+  const sidebar = <Sidebar currentListId={listId} onNavigate={phone ? closeDrawer : undefined} />;
 
   return (
     <>
       <header className="topbar">
         <div className="topbar-inner">
-          <span className="brand">Tasks</span>
+          <div className="topbar-start">
+            {phone && (
+              <button
+                type="button"
+                ref={menuButton}
+                className="menu-button"
+                aria-expanded={drawerOpen}
+                aria-controls="lists-drawer"
+                onClick={() => setDrawerOpen(true)}
+              >
+                <MenuIcon /> Lists
+              </button>
+            )}
+            <span className="brand">Tasks</span>
+          </div>
           <div className="account">
             {profile.data && (
               <span className="user-name" title={profile.data.email}>
@@ -58,69 +63,29 @@ export function TasksPage({ onSignOut }: Props) {
           </div>
         </div>
       </header>
-      <main className="page">
-        <div className="page-heading">
-          <h1>{profile.data ? `${profile.data.name}’s tasks` : 'Your tasks'}</h1>
-          {profile.data && <Counts counts={profile.data.counts} />}
-        </div>
-        <section className="card add-card" aria-labelledby="add-heading">
-          <h2 id="add-heading" className="visually-hidden">
-            Add a task
-          </h2>
-          <TaskForm
-            mode="add"
-            label="Add a task"
-            initial={emptyValues}
-            onSubmit={async (values) => {
-              try {
-                await create.mutateAsync(createInput(values));
-                return undefined;
-              } catch (error) {
-                if (!(error instanceof ApiError)) return { message: 'Could not add the task.' };
-                return {
-                  errors: formErrorsFromServer(error.errors),
-                  message: `Could not add the task: ${error.detail}`,
-                };
-              }
-            }}
-          />
-        </section>
-        <Filters filters={filters} onChange={setFilters} />
-        {notice && (
-          <div className="notice-bar" role="alert" key={notice.id}>
-            <p>{notice.text}</p>
-            <button type="button" className="link-button" onClick={dismissNotice}>
-              Dismiss
-            </button>
-          </div>
+      <div className="layout">
+        {phone ? (
+          <ListsDrawer id="lists-drawer" open={drawerOpen} onClose={closeDrawer}>
+            {sidebar}
+          </ListsDrawer>
+        ) : (
+          <aside className="sidebar-column">{sidebar}</aside>
         )}
-        <TaskList
-          title={title}
-          filters={toListFilters(filters)}
-          filtered={filtered}
-          onClearFilters={clearFilters}
-        />
-      </main>
+        <main className="page">
+          {listId === null ? <AllTasksView /> : <ListView listId={listId} />}
+        </main>
+      </div>
+      <p className="visually-hidden" role="status">
+        {announcement}
+      </p>
     </>
   );
 }
 
-function Counts({ counts }: { counts: Profile['counts'] }) {
-  const open = counts.pending + counts.in_progress;
+function MenuIcon() {
   return (
-    <p className="counts">
-      <span>
-        <strong>{open}</strong> open
-      </span>
-      <span>
-        <strong>{counts.completed}</strong> done
-      </span>
-      {counts.overdue > 0 && (
-        <span className="overdue-count">
-          <strong>{counts.overdue}</strong> overdue
-        </span>
-      )}
-      <span className="visually-hidden">, {counts.total} in all</span>
-    </p>
+    <svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">
+      <path d="M3 5h14M3 10h14M3 15h14" stroke="currentColor" strokeWidth="2" />
+    </svg>
   );
 }

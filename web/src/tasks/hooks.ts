@@ -20,25 +20,19 @@ import {
   type TaskPage,
   toggleTask,
 } from '../api/client';
+import { queryKeys, refreshServerState } from '../api/query-cache';
 import type { TaskCreateInput, TaskJson, TaskPatchInput } from '../api/types';
 import { showNotice } from '../notices';
 
-// Server state for the task screens. Lists are infinite queries (one page per cursor);
-// toggle, edit and delete change the cached lists at once and put them back if the server
-// refuses, saying why.
+// Server state for the task screens. "All tasks" is an infinite query (one page per cursor),
+// a list is one array of all its tasks; toggle, edit and delete change every cached copy of
+// a task at once and put them back if the server refuses, saying why.
 
-export const queryKeys = {
-  tasks: ['tasks'] as const,
-  lists: ['tasks', 'list'] as const,
-  list: (filters: ListFilters) => ['tasks', 'list', filters] as const,
-  profile: ['me'] as const,
-};
-
-type TaskLists = InfiniteData<TaskPage, string | undefined>;
+type TaskPages = InfiniteData<TaskPage, string | undefined>;
 
 export function useTaskList(filters: ListFilters) {
   return useInfiniteQuery({
-    queryKey: queryKeys.list(filters),
+    queryKey: queryKeys.page(filters),
     queryFn: ({ pageParam, signal }) => listTasks(filters, pageParam, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
@@ -68,42 +62,39 @@ export function useCreateTask() {
       failures < 2 &&
       error instanceof ApiError &&
       (error.code === 'network_error' || error.status === 503),
-    onSuccess: () => refresh(queryClient),
+    onSuccess: () => refreshServerState(queryClient),
   });
 }
 
-/** Changes one task (or removes it: null) in every cached list. */
-function updateCachedTask(
+/** Changes one task (or removes it: null) in every cached page and tree. */
+export function updateCachedTask(
   queryClient: QueryClient,
   id: number,
   change: (task: TaskJson) => TaskJson | null,
 ): void {
-  queryClient.setQueriesData<TaskLists>({ queryKey: queryKeys.lists }, (data) =>
+  const replace = (tasks: TaskJson[]) =>
+    tasks.flatMap((task) => (task.id === id ? (change(task) ?? []) : [task]));
+  queryClient.setQueriesData<TaskPages>({ queryKey: queryKeys.pages }, (data) =>
     data
-      ? {
-          ...data,
-          pages: data.pages.map((page) => ({
-            ...page,
-            tasks: page.tasks.flatMap((task) => (task.id === id ? (change(task) ?? []) : [task])),
-          })),
-        }
+      ? { ...data, pages: data.pages.map((page) => ({ ...page, tasks: replace(page.tasks) })) }
       : data,
+  );
+  queryClient.setQueriesData<TaskJson[]>({ queryKey: queryKeys.trees }, (tasks) =>
+    tasks ? replace(tasks) : tasks,
   );
 }
 
 function cachedTask(queryClient: QueryClient, id: number): TaskJson | undefined {
-  for (const [, data] of queryClient.getQueriesData<TaskLists>({ queryKey: queryKeys.lists })) {
+  for (const [, data] of queryClient.getQueriesData<TaskPages>({ queryKey: queryKeys.pages })) {
     const task = data?.pages.flatMap((page) => page.tasks).find((t) => t.id === id);
+    if (task) return task;
+  }
+  for (const [, tasks] of queryClient.getQueriesData<TaskJson[]>({ queryKey: queryKeys.trees })) {
+    const task = tasks?.find((t) => t.id === id);
     if (task) return task;
   }
   return undefined;
 }
-
-const refresh = (queryClient: QueryClient) =>
-  Promise.all([
-    queryClient.invalidateQueries({ queryKey: queryKeys.tasks }),
-    queryClient.invalidateQueries({ queryKey: queryKeys.profile }),
-  ]);
 
 interface OptimisticChange<V> {
   /** What the user did, for the failure message: "complete", "save", "delete". */
@@ -126,13 +117,13 @@ function useOptimisticTaskChange<V>(task: TaskJson, change: OptimisticChange<V>)
     mutationFn: (variables: V) =>
       change.send(cachedTask(queryClient, task.id)?.version ?? task.version, variables),
     onMutate: async (variables) => {
-      await queryClient.cancelQueries({ queryKey: queryKeys.lists });
-      const snapshot = queryClient.getQueriesData<TaskLists>({ queryKey: queryKeys.lists });
+      await queryClient.cancelQueries({ queryKey: queryKeys.tasks });
+      const snapshot = queryClient.getQueriesData({ queryKey: queryKeys.tasks });
       updateCachedTask(queryClient, task.id, (current) => change.optimistic(current, variables));
       return { snapshot };
     },
     onError: async (error, _variables, context) => {
-      // Signed out: the cache was emptied for the next user; putting old lists back would leak.
+      // Signed out: the cache was emptied for the next user; putting old tasks back would leak.
       if (error instanceof ApiError && error.status === 401) return;
       for (const [key, data] of context?.snapshot ?? []) queryClient.setQueryData(key, data);
       if (!(error instanceof ApiError)) {
@@ -155,7 +146,7 @@ function useOptimisticTaskChange<V>(task: TaskJson, change: OptimisticChange<V>)
     onSuccess: (saved) => {
       if (saved) updateCachedTask(queryClient, task.id, () => saved);
     },
-    onSettled: () => refresh(queryClient),
+    onSettled: () => refreshServerState(queryClient),
   });
 }
 

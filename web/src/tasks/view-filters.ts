@@ -7,13 +7,16 @@ import type { Priority, SortKey, SortOrder, TaskStatus } from '../api/types';
 
 export type Show = 'all' | 'open' | 'completed';
 
+/** The sorts of "All tasks": a manual order exists only within one list. */
+export type ViewSortKey = Exclude<SortKey, 'position'>;
+
 export interface ViewFilters {
   show: Show;
   status: TaskStatus | undefined;
   priority: Priority | undefined;
   tags: string[];
   q: string;
-  sort: SortKey;
+  sort: ViewSortKey;
   order: SortOrder;
 }
 
@@ -30,33 +33,29 @@ export const priorityLabels: Record<Priority, string> = {
   high: 'High',
 };
 
-export const sortLabels: Record<SortKey, string> = {
+export const sortLabels: Record<ViewSortKey, string> = {
   created_at: 'Date created',
   updated_at: 'Last changed',
   due_date: 'Due date',
   priority: 'Priority',
   title: 'Title',
-  position: 'Manual order',
 };
 
 /** What asc and desc mean for each sort, in words. */
-export const orderLabels: Record<SortKey, Record<SortOrder, string>> = {
+export const orderLabels: Record<ViewSortKey, Record<SortOrder, string>> = {
   created_at: { desc: 'Newest first', asc: 'Oldest first' },
   updated_at: { desc: 'Most recent first', asc: 'Least recent first' },
   due_date: { asc: 'Soonest first', desc: 'Latest first' },
   priority: { desc: 'Highest first', asc: 'Lowest first' },
   title: { asc: 'A to Z', desc: 'Z to A' },
-  position: { asc: 'Top to bottom', desc: 'Bottom to top' },
 };
 
 /** The server's default order for a sort (list-query.ts defaultOrder). */
-export const defaultOrder = (sort: SortKey): SortOrder =>
-  sort === 'title' || sort === 'position' ? 'asc' : 'desc';
+export const defaultOrder = (sort: ViewSortKey): SortOrder => (sort === 'title' ? 'asc' : 'desc');
 
 export const statuses = Object.keys(statusLabels) as TaskStatus[];
 export const priorities = Object.keys(priorityLabels) as Priority[];
-/** The sorts of the filter bar: the manual order belongs to one list's view. */
-export const sortKeys = (Object.keys(sortLabels) as SortKey[]).filter((s) => s !== 'position');
+export const sortKeys = Object.keys(sortLabels) as ViewSortKey[];
 
 const oneOf = <T extends string>(values: readonly T[], value: string | null): T | undefined =>
   values.find((v) => v === value);
