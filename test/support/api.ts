@@ -88,7 +88,7 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
 function clientOf(
   origin: string,
   fetchPath: (path: string, init?: RequestInit) => Promise<Response>,
-) {
+): HttpClient {
   const json: HttpClient['json'] = (method, path, user, body, headers = {}) =>
     fetchPath(path, {
       method,
