@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertUser, taskFields } from '../../test/support/factories.js';
+import { inboxOf, insertList, insertUser, taskFields } from '../../test/support/factories.js';
 import { type PgBouncer, pgbouncerBinary, startPgBouncer } from '../../test/support/pgbouncer.js';
 import { toolAvailable } from '../../test/support/required-tool.js';
+import { insertTaskRow } from '../../test/support/task-rows.js';
 import {
   adminQuery,
   countRows,
@@ -256,6 +258,171 @@ describe('row-level security', () => {
     const deleted = await asApp((client) => client.query('DELETE FROM idempotency_keys'));
     expect(deleted.rowCount).toBe(2);
     expect(await keysOf(a, b)).toEqual(['a-1', 'a-2', 'b-1']);
+  });
+});
+
+// Lists have the same policy on owner_id, also FORCED; the Inbox of a new account is made by
+// a trigger, as whoever inserts the account, with the new user named just for that insert.
+describe('row-level security on lists', () => {
+  /** A's and B's lists, each an Inbox and one more with a task in it, by the superuser. */
+  async function seedLists() {
+    const a = await insertUser(server.db);
+    const b = await insertUser(server.db);
+    const listsOf = async (owner: string) => {
+      const list = await insertList(server.db, owner);
+      await insertTaskRow(server.db, owner, { list_id: list });
+      return [await inboxOf(server.db, owner), list] as const;
+    };
+    return { a, b, aLists: await listsOf(a), bLists: await listsOf(b) };
+  }
+
+  const listsAsSuperuser = (owner: string) =>
+    server.db.query('SELECT * FROM lists WHERE owner_id = $1 ORDER BY id', [owner]);
+
+  /** A user's id, made up here: inserted by the application's role, as at sign-up. */
+  const signUp = (client: pg.Client) => {
+    const id = `signed-up-${randomUUID()}`;
+    return client
+      .query("INSERT INTO users (id, name, email) VALUES ($1, 'New', $1 || '@example.test')", [id])
+      .then(() => id);
+  };
+  const setting = async (client: pg.Client) =>
+    (await client.query("SELECT current_setting('app.user_id', true) AS v")).rows[0].v;
+
+  it('is enabled and FORCED', async () => {
+    const rows = await server.db.query(
+      "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'lists'",
+    );
+    expect(rows).toEqual([{ relrowsecurity: true, relforcerowsecurity: true }]);
+  });
+
+  it('shows a statement with no WHERE only the lists of the user named by app.user_id', async () => {
+    const { a, b, aLists, bLists } = await seedLists();
+    await asApp(async (client) => {
+      for (const [user, lists] of [
+        [a, aLists],
+        [b, bLists],
+      ] as const) {
+        await asUser(client, user, async () => {
+          const { rows } = await client.query<TaskRow>('SELECT * FROM lists');
+          expect(sortedIds(rows)).toEqual(sortedIds(lists.map((id) => ({ id }))));
+        });
+      }
+    });
+  });
+
+  it('shows no list when app.user_id is unset or empty', async () => {
+    await seedLists();
+    await asApp(async (client) => {
+      expect((await client.query('SELECT * FROM lists')).rows).toEqual([]);
+      await asUser(client, '', async () => {
+        expect((await client.query('SELECT * FROM lists')).rows).toEqual([]);
+      });
+    });
+  });
+
+  it("changes and deletes none of another user's lists, as another user or as none", async () => {
+    const { a, b, aLists } = await seedLists();
+    const before = await listsAsSuperuser(a);
+    await asApp(async (client) => {
+      for (const user of [b, '']) {
+        await client.query('BEGIN');
+        await client.query("SELECT set_config('app.user_id', $1, true)", [user]);
+        const renamed = await client.query(
+          "UPDATE lists SET name = 'Taken' WHERE id = $1 RETURNING id",
+          [aLists[1]],
+        );
+        const deleted = await client.query('DELETE FROM lists WHERE NOT inbox RETURNING owner_id');
+        await client.query('COMMIT');
+        expect(renamed.rows, `as ${user}`).toEqual([]);
+        expect(
+          deleted.rows.filter((r) => r.owner_id !== user),
+          `as ${user}`,
+        ).toEqual([]);
+      }
+    });
+    expect(await listsAsSuperuser(a)).toEqual(before);
+  });
+
+  it('refuses a list made for another user, or for anyone with no user named (42501)', async () => {
+    const { a, b } = await seedLists();
+    await asApp(async (client) => {
+      for (const user of [b, '']) {
+        await asUser(client, user, async () => {
+          await expect(
+            client.query("INSERT INTO lists (owner_id, name) VALUES ($1, 'Planted')", [a]),
+          ).rejects.toMatchObject({ code: '42501' });
+        });
+      }
+      await asUser(client, b, async () => {
+        const { rowCount } = await client.query(
+          "INSERT INTO lists (owner_id, name) VALUES ($1, 'Mine')",
+          [b],
+        );
+        expect(rowCount).toBe(1);
+      });
+    });
+    expect(await listsAsSuperuser(a)).toHaveLength(2);
+  });
+
+  it("lets no list or task function reach another user's list", async () => {
+    const { a, b, aLists } = await seedLists();
+    const aList = aLists[1];
+    const bTask = await insertTaskRow(server.db, b);
+    const before = await listsAsSuperuser(a);
+    await asApp(async (client) => {
+      const rows = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows;
+      expect(await rows('SELECT * FROM list_summaries($1, $2)', [b, aList])).toEqual([]);
+      expect(
+        await rows("SELECT * FROM list_update($1, $2, NULL, true, 'Taken', false, NULL)", [
+          b,
+          aList,
+        ]),
+      ).toEqual([]);
+      expect(await rows('SELECT * FROM list_delete($1, $2, NULL)', [b, aList])).toEqual([]);
+      await expect(
+        rows(
+          'SELECT * FROM task_create($1, $2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, $3, NULL)',
+          [b, 'Planted', aList],
+        ),
+      ).rejects.toMatchObject({ code: 'TDN02' });
+      await expect(
+        rows('SELECT * FROM task_move($1, $2, NULL, $3, false, NULL, NULL, NULL)', [
+          b,
+          bTask.id,
+          aList,
+        ]),
+      ).rejects.toMatchObject({ code: 'TDN02' });
+    });
+    expect(await listsAsSuperuser(a)).toEqual(before);
+  });
+
+  it('gives an account made with no user named its Inbox, and leaves no user named', async () => {
+    await asApp(async (client) => {
+      const id = await signUp(client);
+      expect(['', null]).toContain(await setting(client));
+      expect((await client.query('SELECT * FROM lists')).rows).toEqual([]);
+      expect(await listsAsSuperuser(id)).toMatchObject([{ name: 'Inbox', inbox: true }]);
+    });
+  });
+
+  it('gives an account made while another user is named its Inbox, and keeps that user', async () => {
+    const { a } = await seedLists();
+    await asApp(async (client) => {
+      await asUser(client, a, async () => {
+        await signUp(client);
+        expect(await setting(client)).toBe(a);
+        const { rows } = await client.query<{ owner_id: string }>('SELECT owner_id FROM lists');
+        expect(new Set(rows.map((r) => r.owner_id))).toEqual(new Set([a]));
+      });
+    });
+  });
+
+  it('deletes the lists with the account the application deletes, with no user named', async () => {
+    const { a } = await seedLists();
+    await asApp((client) => client.query('DELETE FROM users WHERE id = $1', [a]));
+    expect(await listsAsSuperuser(a)).toEqual([]);
+    expect(await countRows(server.db, 'tasks', 'user_id = $1', [a])).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertUser, taskFields } from '../../test/support/factories.js';
+import { insertList, insertUser, taskFields } from '../../test/support/factories.js';
 import {
   createAppRole,
   createTestDatabase,
@@ -281,5 +281,128 @@ describe('keyset pages while tasks are inserted and deleted between them', () =>
   it('by due date, undated last (asc and desc)', async () => {
     await walk('due_date', 'asc');
     await walk('due_date', 'desc');
+  });
+});
+
+describe('the list query on one list of 100 000 tasks', () => {
+  // A list's page, newest first, is one range of tasks_list_created_idx, subtasks (30 under
+  // each of the list's first 50 tasks) and all; its manual order at the top level, or under
+  // one task, one range of tasks_sibling_position_key.
+  let user: string;
+  let list: number;
+
+  beforeAll(async () => {
+    user = await insertUser(server.db);
+    list = await insertList(server.db, user);
+    await server.db.query(
+      `INSERT INTO tasks (user_id, title, list_id, position)
+       SELECT $1, 'Task ' || g, $2, position_key(g) FROM generate_series(1, 100000) g`,
+      [user, list],
+    );
+    await server.db.query(
+      `INSERT INTO tasks (user_id, title, list_id, parent_id, position)
+       SELECT $1, 'Subtask ' || s, $2, t.id, position_key(s)
+         FROM (SELECT id FROM tasks WHERE list_id = $2 ORDER BY position LIMIT 50) t,
+              generate_series(1, 30) s`,
+      [user, list],
+    );
+    await server.db.exec('ANALYZE tasks');
+  }, 180_000);
+
+  /** The ids a page must hold, straight from the table (as the superuser). */
+  const expectedIds = async (condition: string, order: string, limit = 20) =>
+    (
+      await server.db.query<{ id: number }>(
+        `SELECT id FROM tasks WHERE list_id = $1 AND ${condition} ORDER BY ${order} LIMIT ${limit}`,
+        [list],
+      )
+    ).map((r) => r.id);
+
+  /** Each call scanned `index` once, reading at most one page and one row of it. */
+  const expectRangeScans = (read: Reads, index: string, calls: number) => {
+    expect(read.seqScans).toBe(0);
+    expect(Object.keys(read.indexes)).toEqual([index]);
+    expect(read.indexes[index]!.scans).toBe(calls);
+    expect(read.indexes[index]!.entries).toBeLessThanOrEqual(21 * calls);
+  };
+
+  it('reads a page newest first from tasks_list_created_idx: at most 21 entries', async () => {
+    const query = page({ filters: { listId: list } });
+    expectRangeScans(await reads(user, query), 'tasks_list_created_idx', 1);
+    expectRangeScans(await reads(user, query, 8), 'tasks_list_created_idx', 8);
+    const first = await tasks.list(user, query);
+    const order = 'created_at DESC, id DESC';
+    expect(first.tasks.map((t) => t.id)).toEqual(await expectedIds('true', order));
+
+    const second = page({ filters: { listId: list }, after: first.next! });
+    expectRangeScans(await reads(user, second, 8), 'tasks_list_created_idx', 8);
+    const next = await tasks.list(user, second);
+    expect(next.tasks.map((t) => t.id)).toEqual((await expectedIds('true', order, 40)).slice(20));
+  });
+
+  it('reads a page of the top level in manual order from tasks_sibling_position_key', async () => {
+    const query = page({
+      sort: 'position',
+      order: 'asc',
+      filters: { listId: list, parentId: 'none' },
+    });
+    expectRangeScans(await reads(user, query), 'tasks_sibling_position_key', 1);
+    expectRangeScans(await reads(user, query, 8), 'tasks_sibling_position_key', 8);
+    const first = await tasks.list(user, query);
+    const condition = 'parent_id IS NULL';
+    expect(first.tasks.map((t) => t.id)).toEqual(await expectedIds(condition, 'position'));
+
+    const second = { ...query, after: first.next! };
+    expectRangeScans(await reads(user, second, 8), 'tasks_sibling_position_key', 8);
+    const next = await tasks.list(user, second);
+    expect(next.tasks.map((t) => t.id)).toEqual(
+      (await expectedIds(condition, 'position', 40)).slice(20),
+    );
+  });
+
+  it('reads a page of one task’s subtasks in manual order from tasks_sibling_position_key', async () => {
+    const [parent] = await expectedIds('parent_id IS NULL', 'position', 1);
+    const query = page({
+      sort: 'position',
+      order: 'asc',
+      filters: { listId: list, parentId: parent! },
+    });
+    expectRangeScans(await reads(user, query), 'tasks_sibling_position_key', 1);
+    const first = await tasks.list(user, query);
+    expect(first.tasks.map((t) => t.id)).toEqual(
+      await expectedIds(`parent_id = ${parent}`, 'position'),
+    );
+  });
+});
+
+describe('the list query of a user with 50 lists', () => {
+  // Without a list, a page reads the user's own range of tasks_user_created_idx: at most 21
+  // entries in all, however many lists the tasks are spread over.
+  const lists = 50;
+  let user: string;
+
+  beforeAll(async () => {
+    user = await insertUser(server.db);
+    for (let i = 0; i < lists; i++) await insertList(server.db, user, { name: `List ${i}` });
+    await server.db.query(
+      `INSERT INTO tasks (user_id, title, list_id, position)
+       SELECT $1, 'Task ' || g, l.id, position_key(g)
+         FROM lists l, generate_series(1, 200) g WHERE l.owner_id = $1 AND NOT l.inbox`,
+      [user],
+    );
+    await server.db.exec('ANALYZE tasks');
+  });
+
+  it('reads an unfiltered page from tasks_user_created_idx: at most 21 entries in all', async () => {
+    const read = await reads(user, page(), 8);
+    expect(read.seqScans).toBe(0);
+    expect(Object.keys(read.indexes)).toEqual(['tasks_user_created_idx']);
+    expect(read.indexes.tasks_user_created_idx!.entries).toBeLessThanOrEqual(21 * 8);
+    const first = await tasks.list(user, page());
+    const ids = await server.db.query<{ id: number }>(
+      'SELECT id FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 20',
+      [user],
+    );
+    expect(first.tasks.map((t) => t.id)).toEqual(ids.map((r) => r.id));
   });
 });

@@ -99,3 +99,24 @@ export async function insertTask(
 export function taskFields(overrides: Partial<TaskFields> = {}): TaskFields {
   return { ...taskDefaults, title: 'Write the report', ...overrides };
 }
+
+/** The user's Inbox, which the database makes with the account. */
+export async function inboxOf(db: Queryable, userId: string): Promise<number> {
+  const [row] = await db.query<{ id: number }>(
+    'SELECT id FROM lists WHERE owner_id = $1 AND inbox',
+    [userId],
+  );
+  return Number(row!.id);
+}
+
+export async function insertList(
+  db: Queryable,
+  ownerId: string,
+  overrides: { name?: string; color?: string | null } = {},
+): Promise<number> {
+  const [row] = await db.query<{ id: number }>(
+    'INSERT INTO lists (owner_id, name, color) VALUES ($1, $2, $3) RETURNING id',
+    [ownerId, overrides.name ?? 'Groceries', overrides.color ?? null],
+  );
+  return Number(row!.id);
+}
