@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertTask, insertUser } from '../../test/support/factories.js';
+import { insertUser } from '../../test/support/factories.js';
+import { insertTaskRow } from '../../test/support/task-rows.js';
 import { countRows, openTestDatabase } from '../../test/support/test-database.js';
 import type { TaskRow } from '../tasks/repository.js';
 import type { Database, Queryable } from './database.js';
@@ -38,7 +39,7 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
     ['10 tags', { tags: tags(10) }],
     ['a tag of 32 characters', { tags: ['ü'.repeat(32)] }],
   ])('accepts %s', async (_, columns) => {
-    expect(await insertTask(db, user, columns)).toMatchObject(columns);
+    expect(await insertTaskRow(db, user, columns)).toMatchObject(columns);
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -69,29 +70,29 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
     ['a tag with white space around it', { tags: [' work'] }, 'tasks_tags_check'],
     ['a null tag', { tags: [null] }, 'tasks_tags_check'],
   ])('rejects %s by its CHECK constraint', async (_, columns, constraint) => {
-    await expect(insertTask(db, user, columns)).rejects.toMatchObject({
+    await expect(insertTaskRow(db, user, columns)).rejects.toMatchObject({
       code: '23514',
       constraint,
     });
   });
 
   it('rejects a missing title', async () => {
-    await expect(insertTask(db, user, { title: null })).rejects.toMatchObject({ code: '23502' });
+    await expect(insertTaskRow(db, user, { title: null })).rejects.toMatchObject({ code: '23502' });
   });
 
   it('gives a task no tags by default', async () => {
-    expect((await insertTask(db, user)).tags).toEqual([]);
+    expect((await insertTaskRow(db, user)).tags).toEqual([]);
   });
 
   describe('completed', () => {
     it('cannot be written by an insert', async () => {
-      await expect(insertTask(db, user, { completed: true })).rejects.toMatchObject({
+      await expect(insertTaskRow(db, user, { completed: true })).rejects.toMatchObject({
         code: '428C9',
       });
     });
 
     it('cannot be written by an update', async () => {
-      const task = await insertTask(db, user);
+      const task = await insertTaskRow(db, user);
       await expect(updateTask(db, task.id, 'completed = true')).rejects.toMatchObject({
         code: '428C9',
       });
@@ -99,7 +100,7 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
     });
 
     it('follows the status', async () => {
-      const task = await insertTask(db, user, { status: 'completed' });
+      const task = await insertTaskRow(db, user, { status: 'completed' });
       expect(task.completed).toBe(true);
       expect((await updateTask(db, task.id, "status = 'in_progress'")).completed).toBe(false);
       expect((await updateTask(db, task.id, "status = 'completed'")).completed).toBe(true);
@@ -110,7 +111,9 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
   describe('text containing NUL', () => {
     it.each(['title', 'description'])('is rejected in the %s and writes no row', async (column) => {
       const owner = await insertUser(db);
-      await expect(insertTask(db, owner, { [column]: 'before\u0000after' })).rejects.toMatchObject({
+      await expect(
+        insertTaskRow(db, owner, { [column]: 'before\u0000after' }),
+      ).rejects.toMatchObject({
         code: '22021',
       });
       expect(await countRows(db, 'tasks', 'user_id = $1', [owner])).toBe(0);
@@ -119,7 +122,7 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
 
   describe('triggers', () => {
     it('moves updated_at on every update, even one that sets it to an old value', async () => {
-      const task = await insertTask(db, user, { updated_at: '2000-01-01' });
+      const task = await insertTaskRow(db, user, { updated_at: '2000-01-01' });
       expect(task.updated_at).toEqual(task.created_at);
       await tick();
       const updated = await updateTask(db, task.id, "title = 'Renamed', updated_at = '2000-01-01'");
@@ -130,7 +133,7 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
     });
 
     it('increments version by 1 on each update, a no-op update included', async () => {
-      const task = await insertTask(db, user, { version: 42 });
+      const task = await insertTaskRow(db, user, { version: 42 });
       expect(task.version).toBe(1);
       expect((await updateTask(db, task.id, "title = 'Renamed'")).version).toBe(2);
       expect((await updateTask(db, task.id, 'title = title')).version).toBe(3);
@@ -138,7 +141,7 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
     });
 
     it('sets completed_at when the task becomes completed, keeps it, clears it on leaving', async () => {
-      const task = await insertTask(db, user, { completed_at: '2000-01-01' });
+      const task = await insertTaskRow(db, user, { completed_at: '2000-01-01' });
       expect(task.completed_at).toBeNull();
 
       const done = await updateTask(db, task.id, "status = 'completed'");
@@ -160,12 +163,12 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
     });
 
     it('sets completed_at on a task inserted as completed', async () => {
-      const task = await insertTask(db, user, { status: 'completed' });
+      const task = await insertTaskRow(db, user, { status: 'completed' });
       expect(task.completed_at).toEqual(task.created_at);
     });
 
     it('never changes created_at', async () => {
-      const task = await insertTask(db, user, { created_at: '2000-01-01' });
+      const task = await insertTaskRow(db, user, { created_at: '2000-01-01' });
       expect(task.created_at.getFullYear()).toBeGreaterThan(2000);
       const updated = await updateTask(db, task.id, "created_at = '2000-01-01'");
       expect(updated.created_at).toEqual(task.created_at);
@@ -174,30 +177,30 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
 
   describe('ids', () => {
     it('are not reused after the newest task is deleted', async () => {
-      const first = await insertTask(db, user);
-      const newest = await insertTask(db, user);
+      const first = await insertTaskRow(db, user);
+      const newest = await insertTaskRow(db, user);
       expect(newest.id).toBeGreaterThan(first.id);
       await db.query('DELETE FROM tasks WHERE id = $1', [newest.id]);
-      expect((await insertTask(db, user)).id).toBeGreaterThan(newest.id);
+      expect((await insertTaskRow(db, user)).id).toBeGreaterThan(newest.id);
     });
 
     it('are not reused after an insert is rolled back', async () => {
-      const before = await insertTask(db, user);
+      const before = await insertTaskRow(db, user);
       let rolledBack = 0;
       await expect(
         db.transaction(async (tx) => {
-          rolledBack = (await insertTask(tx, user)).id;
+          rolledBack = (await insertTaskRow(tx, user)).id;
           throw new Error('roll back');
         }),
       ).rejects.toThrow('roll back');
       expect(rolledBack).toBeGreaterThan(before.id);
       const [row] = await db.query('SELECT 1 FROM tasks WHERE id = $1', [rolledBack]);
       expect(row).toBeUndefined();
-      expect((await insertTask(db, user)).id).toBeGreaterThan(rolledBack);
+      expect((await insertTaskRow(db, user)).id).toBeGreaterThan(rolledBack);
     });
 
     it('cannot be chosen by the client', async () => {
-      await expect(insertTask(db, user, { id: 1_000_000 })).rejects.toMatchObject({
+      await expect(insertTaskRow(db, user, { id: 1_000_000 })).rejects.toMatchObject({
         code: '428C9',
       });
     });
@@ -208,8 +211,8 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
       const leaving = await insertUser(db);
       const staying = await insertUser(db);
       for (const owner of [leaving, staying]) {
-        await insertTask(db, owner);
-        await insertTask(db, owner, { status: 'completed' });
+        await insertTaskRow(db, owner);
+        await insertTaskRow(db, owner, { status: 'completed' });
         await db.query(
           "INSERT INTO idempotency_keys (user_id, key, fingerprint) VALUES ($1, 'k-1', 'f-1')",
           [owner],
@@ -228,7 +231,7 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
 
   describe('user_id', () => {
     it('must name an existing user', async () => {
-      await expect(insertTask(db, 'no-such-user')).rejects.toMatchObject({ code: '23503' });
+      await expect(insertTaskRow(db, 'no-such-user')).rejects.toMatchObject({ code: '23503' });
     });
   });
 });

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Queryable } from '../../src/db/database.js';
-import type { TaskRow } from '../../src/tasks/repository.js';
 import { type TaskFields, taskDefaults } from '../../src/tasks/task.js';
 import type { TaskJson } from '../../src/tasks/task-json.js';
 import { authPost, type HttpClient, type TestUser } from './api.js';
@@ -77,23 +76,6 @@ export async function insertUser(
     overrides.email ?? `${id}@example.test`,
   ]);
   return id;
-}
-
-/** A task row for `userId` with the given columns, inserted as plain SQL; returns the row. */
-export async function insertTask(
-  db: Queryable,
-  userId: string,
-  columns: Record<string, unknown> = {},
-): Promise<TaskRow> {
-  const values = { title: 'Write the report', ...columns };
-  const names = Object.keys(values);
-  const placeholders = names.map((_, i) => `$${i + 2}`);
-  const [row] = await db.query<TaskRow>(
-    `INSERT INTO tasks (user_id, ${names.join(', ')}) VALUES ($1, ${placeholders.join(', ')})
-     RETURNING *`,
-    [userId, ...Object.values(values)],
-  );
-  return row!;
 }
 
 export function taskFields(overrides: Partial<TaskFields> = {}): TaskFields {
