@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
-import { insertUser } from '../../test/support/factories.js';
+import { buildTask, buildUser, insertUser } from '../../test/support/factories.js';
 import { openTestDatabase } from '../../test/support/test-database.js';
 import type { Database } from '../db/database.js';
 import { TaskRepository } from '../tasks/repository.js';
@@ -76,9 +76,9 @@ describe('GET /api/me/export', () => {
   afterAll(() => api.close());
 
   it('answers the whole document as JSON, oldest task first', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const titles = Array.from({ length: 5 }, (_, i) => `export ${i}`);
-    for (const title of titles) await api.json('POST', '/api/tasks', user, { title });
+    for (const title of titles) await buildTask(api, user, { title });
     const response = await api.json('GET', '/api/me/export', user);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json');

@@ -5,10 +5,20 @@ import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import {
+  authPost,
+  BASE_URL,
+  startTestApi,
+  type TestApi,
+  type TestUser,
+} from '../../test/support/api.js';
+import { expectProblem, readTask } from '../../test/support/api-assertions.js';
+import { buildTask, buildUser } from '../../test/support/factories.js';
+import { captureLogs } from '../../test/support/logs.js';
+import { accountRoutes, listRoutes, taskRoutes } from '../../test/support/routes.js';
+import { countRows } from '../../test/support/test-database.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { Problem } from '../http/problem.js';
-import { createLogger } from '../logger.js';
 import type { Auth } from './auth.js';
 import { resolveAuthSecret } from './auth-secret.js';
 
@@ -23,8 +33,6 @@ vi.mock('better-auth', async (importOriginal) => {
   }) as typeof actual.betterAuth;
   return { ...actual, betterAuth };
 });
-
-type ProblemBody = Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'request_id'>;
 
 const NONEXISTENT_TASK = 987_654_321;
 
@@ -51,15 +59,12 @@ function withFlippedSignatureCharacter(jwt: string): string {
   return `${header}.${payload}.${signature.slice(0, middle)}${replacement}${signature.slice(middle + 1)}`;
 }
 
-async function expectUnauthorized(response: Response): Promise<void> {
-  expect(response.status).toBe(401);
+/** A 401 problem with WWW-Authenticate: Bearer and no field errors. */
+async function expectUnauthorized(response: Response): Promise<Problem> {
+  const problem = await expectProblem(response, 401, 'unauthorized');
   expect(response.headers.get('www-authenticate')).toBe('Bearer');
-  expect(response.headers.get('content-type')).toBe('application/problem+json');
-  const body = (await response.json()) as ProblemBody;
-  expect(body).toMatchObject({ status: 401, code: 'unauthorized', title: 'Unauthorized' });
-  expect(body.type).toBe('/problems/unauthorized');
-  expect(body.detail).toEqual(expect.any(String));
-  expect(body.request_id).toBe(response.headers.get('x-request-id'));
+  expect(problem.errors).toBeUndefined();
+  return problem;
 }
 
 /** The SQL text of one pg Client#query call (a string, or a config object with text). */
@@ -74,10 +79,12 @@ function statementText(argument: unknown): string {
 describe('API authentication (cookie, bearer session token, bearer JWT)', () => {
   let api: TestApi;
   let ann: TestUser;
+  let bob: TestUser;
 
   beforeAll(async () => {
     api = await startTestApi();
-    ann = await api.signUp();
+    ann = await buildUser(api);
+    bob = await buildUser(api);
   });
   afterAll(() => api.close());
   afterEach(() => {
@@ -86,30 +93,10 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
   });
 
   describe('accepts', () => {
-    it('the session cookie', async () => {
-      const response = await api.request('/api/tasks', { headers: { cookie: ann.cookie } });
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual([]);
-    });
-
-    it('the session token as a bearer token', async () => {
-      const response = await api.request('/api/tasks', bearer(ann.sessionToken));
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual([]);
-    });
-
-    it('the EdDSA JWT from /api/auth/token as a bearer token', async () => {
+    it('the session cookie, the session token and the EdDSA JWT, each as the same user', async () => {
       expect(decodeProtectedHeader(ann.jwt).alg).toBe('EdDSA');
       expect(decodeJwt(ann.jwt)).toMatchObject({ sub: ann.id, iss: BASE_URL, aud: BASE_URL });
-      const response = await api.request('/api/tasks', bearer(ann.jwt));
-      expect(response.status).toBe(200);
-      expect(await response.json()).toEqual([]);
-    });
-
-    it('each credential as the same user', async () => {
-      const posted = await api.json('POST', '/api/tasks', ann, { title: 'mine' });
-      expect(posted.status).toBe(201);
-      const { id } = (await posted.json()) as { id: number };
+      const { id } = await buildTask(api, ann, { title: 'mine' });
       for (const init of [
         { headers: { cookie: ann.cookie } },
         bearer(ann.sessionToken),
@@ -131,48 +118,75 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
   });
 
   describe('rejects with 401, WWW-Authenticate: Bearer and a problem', () => {
-    it('a request with no credential', async () => {
-      await expectUnauthorized(await api.request('/api/tasks'));
+    it('every account, list and task route (both path families) without a credential', async () => {
+      const task = await buildTask(api, ann);
+      for (const { method, path, body } of [
+        ...accountRoutes,
+        ...listRoutes(task.list_id),
+        ...taskRoutes(ann, task.id),
+      ]) {
+        await expectUnauthorized(await api.json(method, path, undefined, body));
+      }
+      expect(await readTask(await api.json('GET', `/api/tasks/${task.id}`, ann))).toEqual(task);
     });
 
-    it('a garbage bearer token', async () => {
-      await expectUnauthorized(await api.request('/api/tasks', bearer('not-a-real-token')));
-    });
-
-    it('an Authorization header that is not a bearer token', async () => {
-      await expectUnauthorized(
-        await api.request('/api/tasks', {
-          headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
+    it.each<[string, () => Promise<RequestInit>]>([
+      ['a garbage bearer token', async () => bearer('not-a-real-token')],
+      ['an empty bearer token', async () => ({ headers: { authorization: 'Bearer' } })],
+      ['a session token with a character added', async () => bearer(`${ann.sessionToken}x`)],
+      [
+        'an Authorization header that is not a bearer token',
+        async () => ({
+          headers: { authorization: `Basic ${btoa(`${ann.email}:${ann.password}`)}` },
         }),
-      );
-    });
-
-    it('a garbage session cookie', async () => {
-      await expectUnauthorized(
-        await api.request('/api/tasks', {
-          headers: { cookie: 'better-auth.session_token=forged.value' },
-        }),
-      );
-    });
-
-    it('a JWT with one character of its signature changed', async () => {
-      const forged = withFlippedSignatureCharacter(ann.jwt);
-      expect(forged).not.toBe(ann.jwt);
-      await expectUnauthorized(await api.request('/api/tasks', bearer(forged)));
-    });
-
-    it('a JWT whose payload was changed and re-encoded under the old signature', async () => {
-      const bob = await api.signUp();
-      const forged = withPayload(ann.jwt, (claims) => {
-        claims.sub = bob.id;
-        claims.id = bob.id;
-        claims.email = bob.email;
-      });
-      await expectUnauthorized(await api.request('/api/tasks', bearer(forged)));
-      const longer = withPayload(ann.jwt, (claims) => {
-        claims.exp = Number(claims.exp) + 365 * 24 * 3600;
-      });
-      await expectUnauthorized(await api.request('/api/tasks', bearer(longer)));
+      ],
+      [
+        'a garbage session cookie',
+        async () => ({ headers: { cookie: 'better-auth.session_token=forged.value' } }),
+      ],
+      [
+        'a JWT with one character of its signature changed',
+        async () => bearer(withFlippedSignatureCharacter(ann.jwt)),
+      ],
+      [
+        "a JWT re-encoded under its old signature with another user's subject",
+        async () =>
+          bearer(
+            withPayload(ann.jwt, (claims) => {
+              claims.sub = bob.id;
+              claims.id = bob.id;
+              claims.email = bob.email;
+            }),
+          ),
+      ],
+      [
+        'a JWT re-encoded under its old signature with a year added to its expiry',
+        async () =>
+          bearer(
+            withPayload(ann.jwt, (claims) => {
+              claims.exp = Number(claims.exp) + 365 * 24 * 3600;
+            }),
+          ),
+      ],
+      [
+        'an unsigned JWT (alg: none)',
+        async () => {
+          const unsigned = new UnsecuredJWT({ email: ann.email, id: ann.id })
+            .setSubject(ann.id)
+            .setIssuer(BASE_URL)
+            .setAudience(BASE_URL)
+            .setIssuedAt()
+            .setExpirationTime('15m')
+            .encode();
+          expect(decodeProtectedHeader(unsigned).alg).toBe('none');
+          return bearer(unsigned);
+        },
+      ],
+    ])('%s', async (_case, credential) => {
+      const init = await credential();
+      expect(JSON.stringify(init)).not.toContain(ann.jwt);
+      const problem = await expectUnauthorized(await api.request('/api/tasks', init));
+      for (const user of [ann, bob]) expect(problem.detail).not.toContain(user.id);
     });
 
     it('an expired JWT (16 minutes after it was issued)', async () => {
@@ -199,20 +213,8 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
       }
     });
 
-    it('an unsigned JWT (alg: none)', async () => {
-      const unsigned = new UnsecuredJWT({ email: ann.email, id: ann.id })
-        .setSubject(ann.id)
-        .setIssuer(BASE_URL)
-        .setAudience(BASE_URL)
-        .setIssuedAt()
-        .setExpirationTime('15m')
-        .encode();
-      expect(decodeProtectedHeader(unsigned).alg).toBe('none');
-      await expectUnauthorized(await api.request('/api/tasks', bearer(unsigned)));
-    });
-
     it('the cookie and the session token of a session that signed out', async () => {
-      const carl = await api.signUp();
+      const carl = await buildUser(api);
       expect((await api.request('/api/tasks', { headers: { cookie: carl.cookie } })).status).toBe(
         200,
       );
@@ -268,36 +270,30 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
   describe('/api/auth', () => {
     it('creates no second account for an existing email in another case', async () => {
       const email = `Dana-${randomBytes(4).toString('hex')}@Example.test`;
-      const first = await api.request('/api/auth/sign-up/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: BASE_URL },
-        body: JSON.stringify({ email, password: 'first-password-1', name: 'Dana' }),
+      const first = await authPost(api, '/api/auth/sign-up/email', {
+        email,
+        password: 'first-password-1',
+        name: 'Dana',
       });
       expect(first.status).toBe(200);
       for (const variant of [email.toLowerCase(), email.toUpperCase()]) {
-        const again = await api.request('/api/auth/sign-up/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE_URL },
-          body: JSON.stringify({ email: variant, password: 'second-password-2', name: 'Eve' }),
+        const again = await authPost(api, '/api/auth/sign-up/email', {
+          email: variant,
+          password: 'second-password-2',
+          name: 'Eve',
         });
         // The same answer as for a new email (see auth-hardening.test.ts), and no session.
         expect(again.status).toBe(200);
         expect(again.headers.get('set-cookie')).toBeNull();
       }
-      const rows = await api.database.db.query<{ count: number }>(
-        'SELECT count(*)::int AS count FROM users WHERE lower(email) = lower($1)',
-        [email],
+      expect(await countRows(api.database.db, 'users', 'lower(email) = lower($1)', [email])).toBe(
+        1,
       );
-      expect(rows[0]!.count).toBe(1);
     });
 
     it('says the same thing for a wrong password and an unknown email', async () => {
       const signIn = (email: string, password: string) =>
-        api.request('/api/auth/sign-in/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE_URL },
-          body: JSON.stringify({ email, password }),
-        });
+        authPost(api, '/api/auth/sign-in/email', { email, password });
       expect((await signIn(ann.email, ann.password)).status).toBe(200);
 
       const wrongPassword = await signIn(ann.email, 'not-the-password-1');
@@ -317,15 +313,14 @@ describe('API authentication (cookie, bearer session token, bearer JWT)', () => 
 
     it("keeps Better Auth's own JSON error shape, not problem+json", async () => {
       const responses = [
-        await api.request('/api/auth/sign-in/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE_URL },
-          body: JSON.stringify({ email: ann.email, password: 'not-the-password-1' }),
+        await authPost(api, '/api/auth/sign-in/email', {
+          email: ann.email,
+          password: 'not-the-password-1',
         }),
-        await api.request('/api/auth/sign-up/email', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE_URL },
-          body: JSON.stringify({ email: 'not-an-email', password: 'whatever-pass-1', name: 'X' }),
+        await authPost(api, '/api/auth/sign-up/email', {
+          email: 'not-an-email',
+          password: 'whatever-pass-1',
+          name: 'X',
         }),
       ];
       for (const response of responses) {
@@ -353,7 +348,7 @@ describe('JWKS cache', () => {
     api = await startTestApi();
     expect(created.auths).toHaveLength(before + 1);
     auth = created.auths.at(-1)!;
-    user = await api.signUp();
+    user = await buildUser(api);
   });
   afterAll(() => api.close());
 
@@ -392,14 +387,9 @@ describe('BETTER_AUTH_SECRET', () => {
     for (const directory of directories) rmSync(directory, { recursive: true, force: true });
   });
 
-  function capturingLogger() {
-    const lines: string[] = [];
-    return { lines, logger: createLogger('info', { write: (line: string) => lines.push(line) }) };
-  }
-
   it('is required in production: resolving it fails naming the variable', () => {
     const config = loadConfig({ NODE_ENV: 'production' });
-    const { logger } = capturingLogger();
+    const { logger } = captureLogs('info');
     expect(() => resolveAuthSecret(config, logger)).toThrow(ConfigError);
     expect(() => resolveAuthSecret(config, logger)).toThrow(/BETTER_AUTH_SECRET/);
   });
@@ -407,7 +397,7 @@ describe('BETTER_AUTH_SECRET', () => {
   it('is used as given in production', () => {
     const secret = randomBytes(32).toString('hex');
     const config = loadConfig({ NODE_ENV: 'production', BETTER_AUTH_SECRET: secret });
-    expect(resolveAuthSecret(config, capturingLogger().logger)).toBe(secret);
+    expect(resolveAuthSecret(config, captureLogs('info').logger)).toBe(secret);
   });
 
   it('is generated in development into DATA_DIR/auth-secret (mode 0600), with a warning, and reused', () => {
@@ -415,20 +405,19 @@ describe('BETTER_AUTH_SECRET', () => {
     directories.push(root);
     const dataDir = join(root, 'nested', 'data');
     const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir });
-    const { lines, logger } = capturingLogger();
+    const { lines, text, logger } = captureLogs('info');
 
     const secret = resolveAuthSecret(config, logger);
     expect(secret.length).toBeGreaterThanOrEqual(32);
     const path = join(dataDir, 'auth-secret');
     expect(readFileSync(path, 'utf8').trim()).toBe(secret);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const warnings = lines.map((line) => JSON.parse(line) as { level: string; msg: string });
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
       level: 'warn',
       msg: expect.stringMatching(/BETTER_AUTH_SECRET/),
     });
-    expect(lines.join('')).not.toContain(secret);
+    expect(text()).not.toContain(secret);
 
     expect(resolveAuthSecret(config, logger)).toBe(secret);
     expect(resolveAuthSecret(loadConfig({ DATA_DIR: dataDir }), logger)).toBe(secret);

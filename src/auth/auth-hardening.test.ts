@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, startTestApi, type TestApi } from '../../test/support/api.js';
-import { createLogger } from '../logger.js';
+import { authPost, startTestApi, type TestApi } from '../../test/support/api.js';
+import { expectNoInternals } from '../../test/support/api-assertions.js';
+import { buildUser } from '../../test/support/factories.js';
+import { captureLogs, type LogLine } from '../../test/support/logs.js';
+import { countRows } from '../../test/support/test-database.js';
 import { accountPseudonym } from './account-pseudonym.js';
 import { INVALID_ORIGIN_MESSAGE, NAME_MAX_LENGTH } from './auth-policy.js';
 import { commonPasswords, isCommonPassword } from './password-policy.js';
@@ -31,17 +34,15 @@ function shapeOf(value: unknown): unknown {
   return typeof value;
 }
 
-function post(
-  api: TestApi,
-  path: string,
-  body: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): Promise<Response> {
-  return api.request(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: BASE_URL, ...headers },
-    body: JSON.stringify(body),
-  });
+/** The statuses of `times` sign-ins, each sent by `signIn`. */
+async function statusesOf(times: number, signIn: () => Promise<Response>): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < times; attempt++) {
+    const response = await signIn();
+    statuses.push(response.status);
+    await response.body?.cancel();
+  }
+  return statuses;
 }
 
 describe('sign-up', () => {
@@ -51,11 +52,11 @@ describe('sign-up', () => {
   });
   afterAll(() => api.close());
 
-  const signUp = (body: Record<string, unknown>) => post(api, '/api/auth/sign-up/email', body);
+  const signUp = (body: Record<string, unknown>) => authPost(api, '/api/auth/sign-up/email', body);
 
   describe('does not reveal whether an email already has an account', () => {
     it('answers a taken email with the same status, body shape and headers as a new one', async () => {
-      const taken = await api.signUp();
+      const taken = await buildUser(api);
       const fresh = await signUp({
         email: uniqueEmail('fresh'),
         password: 'a-new-account-password',
@@ -81,14 +82,8 @@ describe('sign-up', () => {
     });
 
     it('creates no session for the existing account', async () => {
-      const taken = await api.signUp();
-      const sessions = async () =>
-        (
-          await api.database.db.query<{ count: number }>(
-            'SELECT count(*)::int AS count FROM sessions WHERE user_id = $1',
-            [taken.id],
-          )
-        )[0]!.count;
+      const taken = await buildUser(api);
+      const sessions = () => countRows(api.database.db, 'sessions', 'user_id = $1', [taken.id]);
       const before = await sessions();
       const again = await signUp({
         email: taken.email,
@@ -98,7 +93,7 @@ describe('sign-up', () => {
       expect(again.status).toBe(200);
       expect(await sessions()).toBe(before);
       // The password sent to sign-up did not become the account's password either.
-      const signIn = await post(api, '/api/auth/sign-in/email', {
+      const signIn = await authPost(api, '/api/auth/sign-in/email', {
         email: taken.email,
         password: 'an-attackers-password',
       });
@@ -109,7 +104,7 @@ describe('sign-up', () => {
       const email = uniqueEmail('new');
       const password = 'brand-new-account-pw';
       expect((await signUp({ email, password, name: 'New' })).status).toBe(200);
-      const signIn = await post(api, '/api/auth/sign-in/email', { email, password });
+      const signIn = await authPost(api, '/api/auth/sign-in/email', { email, password });
       expect(signIn.status).toBe(200);
       expect(signIn.headers.get('set-auth-token')).toEqual(expect.any(String));
     });
@@ -192,7 +187,7 @@ describe('per-account sign-in limit', () => {
   // Every attempt from another address, so the per-address limit never applies.
   const fromNewAddress = () => ({ 'x-forwarded-for': `198.51.100.${++counter % 250}` });
   const signIn = (email: string, password: string) =>
-    post(api, '/api/auth/sign-in/email', { email, password }, fromNewAddress());
+    authPost(api, '/api/auth/sign-in/email', { email, password }, fromNewAddress());
   const expireLock = (email: string) =>
     api.database.db.query(
       `UPDATE sign_in_failures SET locked_until = now() - interval '1 second' WHERE account_key = $1`,
@@ -205,7 +200,7 @@ describe('per-account sign-in limit', () => {
   afterAll(() => api.close());
 
   it('limits 12 wrong passwords for one account from 12 addresses: 429 with Retry-After', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let attempt = 0; attempt < 12; attempt++) {
@@ -230,21 +225,19 @@ describe('per-account sign-in limit', () => {
 
   it('limits an unknown email exactly like a known one', async () => {
     const email = uniqueEmail('nobody');
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < SIGN_IN_LIMITS.FREE_ATTEMPTS + 2; attempt++) {
-      const response = await signIn(email, 'wrong-password-x');
-      statuses.push(response.status);
-      await response.body?.cancel();
-    }
+    const statuses = await statusesOf(SIGN_IN_LIMITS.FREE_ATTEMPTS + 2, () =>
+      signIn(email, 'wrong-password-x'),
+    );
     expect(statuses.at(-2)).toBe(401);
     expect(statuses.at(-1)).toBe(429);
   });
 
   it('doubles the lockout after each further failure', async () => {
-    const user = await api.signUp();
-    for (let attempt = 0; attempt <= SIGN_IN_LIMITS.FREE_ATTEMPTS; attempt++) {
-      expect((await signIn(user.email, 'wrong-password-y')).status).toBe(401);
-    }
+    const user = await buildUser(api);
+    const free = SIGN_IN_LIMITS.FREE_ATTEMPTS + 1;
+    expect(await statusesOf(free, () => signIn(user.email, 'wrong-password-y'))).toEqual(
+      Array(free).fill(401),
+    );
     await expireLock(user.email);
     expect((await signIn(user.email, 'wrong-password-y')).status).toBe(401);
     const limited = await signIn(user.email, 'wrong-password-y');
@@ -255,16 +248,14 @@ describe('per-account sign-in limit', () => {
   });
 
   it('starts the count over after a successful sign-in', async () => {
-    const user = await api.signUp();
-    for (let attempt = 0; attempt <= SIGN_IN_LIMITS.FREE_ATTEMPTS; attempt++) {
-      expect((await signIn(user.email, 'wrong-password-z')).status).toBe(401);
-    }
+    const user = await buildUser(api);
+    const wrong = () => signIn(user.email, 'wrong-password-z');
+    const free = SIGN_IN_LIMITS.FREE_ATTEMPTS;
+    expect(await statusesOf(free + 1, wrong)).toEqual(Array(free + 1).fill(401));
     expect((await signIn(user.email, user.password)).status).toBe(429);
     await expireLock(user.email);
     expect((await signIn(user.email, user.password)).status).toBe(200);
-    for (let attempt = 0; attempt < SIGN_IN_LIMITS.FREE_ATTEMPTS; attempt++) {
-      expect((await signIn(user.email, 'wrong-password-z')).status).toBe(401);
-    }
+    expect(await statusesOf(free, wrong)).toEqual(Array(free).fill(401));
   });
 
   it('stores a keyed hash of the email, never the email', async () => {
@@ -287,16 +278,10 @@ describe('per-account sign-in limit with AUTH_RATE_LIMIT=off', () => {
   afterAll(() => api.close());
 
   it('still applies: AUTH_RATE_LIMIT=off turns off the per-address limit only', async () => {
-    const user = await api.signUp();
-    const statuses: number[] = [];
-    for (let attempt = 0; attempt < SIGN_IN_LIMITS.FREE_ATTEMPTS + 2; attempt++) {
-      const response = await post(api, '/api/auth/sign-in/email', {
-        email: user.email,
-        password: 'wrong-password-v',
-      });
-      statuses.push(response.status);
-      await response.body?.cancel();
-    }
+    const user = await buildUser(api);
+    const statuses = await statusesOf(SIGN_IN_LIMITS.FREE_ATTEMPTS + 2, () =>
+      authPost(api, '/api/auth/sign-in/email', { email: user.email, password: 'wrong-password-v' }),
+    );
     expect(statuses.at(-1)).toBe(429);
   });
 });
@@ -319,7 +304,7 @@ describe('CSRF and origin checks', () => {
     ['TEST=1', { TEST: '1' }],
   ])('refuses a cross-site form POST sign-in under %s', async (_, env) => {
     Object.assign(process.env, env);
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const form = await api.request('/api/auth/sign-in/email', {
       method: 'POST',
       headers: {
@@ -330,7 +315,7 @@ describe('CSRF and origin checks', () => {
     });
     expect(form.status).toBe(403);
     expect(form.headers.get('set-cookie')).toBeNull();
-    const json = await post(
+    const json = await authPost(
       api,
       '/api/auth/sign-in/email',
       { email: user.email, password: user.password },
@@ -351,7 +336,7 @@ describe('trusted origins without BETTER_AUTH_URL', () => {
   it.each(['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000'])(
     'lets %s sign up',
     async (origin) => {
-      const response = await post(
+      const response = await authPost(
         api,
         '/api/auth/sign-up/email',
         { email: uniqueEmail('origin'), password: 'loopback-password-1', name: 'Loop' },
@@ -362,7 +347,7 @@ describe('trusted origins without BETTER_AUTH_URL', () => {
   );
 
   it('tells any other origin to set BETTER_AUTH_URL', async () => {
-    const response = await post(
+    const response = await authPost(
       api,
       '/api/auth/sign-up/email',
       { email: uniqueEmail('origin'), password: 'loopback-password-1', name: 'Far' },
@@ -377,30 +362,26 @@ describe('trusted origins without BETTER_AUTH_URL', () => {
 });
 
 describe('auth decision logs', () => {
-  interface LogLine {
-    msg?: string;
+  interface AuthLine extends LogLine {
     event?: string;
     component?: string;
-    request_id?: string;
     client_address?: string;
     account?: string;
-    [key: string]: unknown;
   }
-  const raw: string[] = [];
-  const lines = () => raw.map((line) => JSON.parse(line) as LogLine);
+  const logs = captureLogs<AuthLine>('debug');
   let api: TestApi;
 
   beforeAll(async () => {
     api = await startTestApi({
       env: { TRUST_PROXY: 'true', AUTH_RATE_LIMIT: 'off' },
-      logger: createLogger('debug', { write: (line: string) => raw.push(line) }),
+      logger: logs.logger,
     });
   });
   afterAll(() => api.close());
 
   const pseudonym = (email: string) => accountPseudonym(api.config.BETTER_AUTH_SECRET!, email);
   const linesFor = (response: Response) =>
-    lines().filter((line) => line.request_id === response.headers.get('x-request-id'));
+    logs.lines.filter((line) => line.request_id === response.headers.get('x-request-id'));
   const eventOf = (response: Response, event: string) => {
     const line = linesFor(response).find((l) => l.event === event);
     expect(line, `no ${event} line`).toBeDefined();
@@ -411,29 +392,19 @@ describe('auth decision logs', () => {
     const email = uniqueEmail('logged');
     const password = 'logged-password-123';
     const address = { 'x-forwarded-for': '203.0.113.7' };
-    const signUp = await post(
+    const signUp = await authPost(
       api,
       '/api/auth/sign-up/email',
       { email, password, name: 'Logged' },
       address,
     );
-    const ok = await post(api, '/api/auth/sign-in/email', { email, password }, address);
+    const signIn = (attempt: string) =>
+      authPost(api, '/api/auth/sign-in/email', { email, password: attempt }, address);
+    const ok = await signIn(password);
     const token = ok.headers.get('set-auth-token')!;
-    const wrong = await post(
-      api,
-      '/api/auth/sign-in/email',
-      { email, password: 'not-the-password-1' },
-      address,
-    );
-    for (let i = 0; i < SIGN_IN_LIMITS.FREE_ATTEMPTS; i++) {
-      await post(api, '/api/auth/sign-in/email', { email, password: 'not-it-either-1' }, address);
-    }
-    const limited = await post(
-      api,
-      '/api/auth/sign-in/email',
-      { email, password: 'not-it-either-1' },
-      address,
-    );
+    const wrong = await signIn('not-the-password-1');
+    await statusesOf(SIGN_IN_LIMITS.FREE_ATTEMPTS, () => signIn('not-it-either-1'));
+    const limited = await signIn('not-it-either-1');
     expect(limited.status).toBe(429);
     const unauthorized = await api.request('/api/tasks', {
       headers: { authorization: 'Bearer not-a-token', ...address },
@@ -450,7 +421,7 @@ describe('auth decision logs', () => {
       status: 401,
     });
 
-    const text = raw.join('');
+    const text = logs.text();
     expect(text).not.toContain(email);
     expect(text).not.toContain(password);
     expect(text).not.toContain(token);
@@ -458,7 +429,7 @@ describe('auth decision logs', () => {
   });
 
   it("gives Better Auth's own log lines the request id", async () => {
-    const response = await post(
+    const response = await authPost(
       api,
       '/api/auth/sign-up/email',
       { email: uniqueEmail('far'), password: 'far-away-password-1', name: 'Far' },
@@ -471,8 +442,8 @@ describe('auth decision logs', () => {
   });
 
   it("keeps emails out of Better Auth's own log lines", async () => {
-    const taken = await api.signUp();
-    const response = await post(api, '/api/auth/sign-up/email', {
+    const taken = await buildUser(api);
+    const response = await authPost(api, '/api/auth/sign-up/email', {
       email: taken.email,
       password: 'another-password-1',
       name: 'Again',
@@ -480,47 +451,49 @@ describe('auth decision logs', () => {
     expect(response.status).toBe(200);
     const own = linesFor(response).filter((line) => line.component === 'better-auth');
     expect(own.some((line) => /existing email/.test(String(line.msg)))).toBe(true);
-    expect(raw.join('')).not.toContain(taken.email);
+    expect(logs.text()).not.toContain(taken.email);
   });
 });
 
 describe('per-address limit logs', () => {
-  const raw: string[] = [];
+  const logs = captureLogs('info');
   let api: TestApi;
   beforeAll(async () => {
     api = await startTestApi({
       env: { AUTH_RATE_LIMIT: 'on', TRUST_PROXY: 'true' },
-      logger: createLogger('info', { write: (line: string) => raw.push(line) }),
+      logger: logs.logger,
     });
   });
   afterAll(() => api.close());
 
-  it('logs a per-address 429 with request id, address and account pseudonym', async () => {
+  it('answers failed sign-ins from one address 401, then 429 with Retry-After, logged with request id, address and account pseudonym', async () => {
+    const statuses: number[] = [];
     let limited: Response | undefined;
     let email = '';
     for (let attempt = 0; attempt < 10 && !limited; attempt++) {
       email = uniqueEmail('address');
-      const response = await post(
+      const response = await authPost(
         api,
         '/api/auth/sign-in/email',
         { email, password: 'wrong-password-u' },
         { 'x-forwarded-for': '192.0.2.44' },
       );
+      statuses.push(response.status);
       if (response.status === 429) limited = response;
       else await response.body?.cancel();
     }
-    expect(limited).toBeDefined();
-    expect(limited!.headers.get('retry-after')).toMatch(/^\d+$/);
-    const line = raw
-      .map((text) => JSON.parse(text) as Record<string, unknown>)
-      .find(
-        (l) => l.event === 'rate_limited' && l.request_id === limited!.headers.get('x-request-id'),
-      );
+    expect(limited, `statuses: ${statuses.join(',')}`).toBeDefined();
+    for (const status of statuses.slice(0, -1)) expect(status).toBe(401);
+    expect(limited!.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    expectNoInternals(await limited!.clone().text());
+    const line = logs.lines.find(
+      (l) => l.event === 'rate_limited' && l.request_id === limited!.headers.get('x-request-id'),
+    );
     expect(line).toMatchObject({
       reason: 'address',
       client_address: '192.0.2.44',
       account: accountPseudonym(api.config.BETTER_AUTH_SECRET!, email),
     });
-    expect(raw.join('')).not.toContain(email);
+    expect(logs.text()).not.toContain(email);
   });
 });

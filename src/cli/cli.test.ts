@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskKeys } from '../../test/support/api-assertions.js';
-import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import {
+  countRows,
+  createTestDatabase,
+  type TestDatabase,
+} from '../../test/support/test-database.js';
 import { loadMigrations, Migrator } from '../db/migrator.js';
 import { CliError } from './command.js';
 import { commands } from './commands.js';
@@ -120,8 +124,7 @@ describe.concurrent('todo without a database', { timeout: 90_000 }, () => {
 describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
   let database: TestDatabase;
   let env: Record<string, string>;
-  const count = async (table: string) =>
-    (await database.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0]!.n;
+  const count = (table: string, where?: string) => countRows(database.db, table, where);
 
   beforeAll(async () => {
     database = await createTestDatabase({ migrate: false });
@@ -190,9 +193,7 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
     expect(seed.stderr).toMatch(/^seeded 20 users × 5 tasks in [\d.]+ s\n$/);
     expect(await count('users')).toBe(20);
     expect(await count('tasks')).toBe(100);
-    expect(await count("accounts WHERE provider_id = 'credential' AND account_id = user_id")).toBe(
-      20,
-    );
+    expect(await count('accounts', "provider_id = 'credential' AND account_id = user_id")).toBe(20);
     expectOneLineFailure(
       await todo(['db', 'seed', '--users', '3', '--tasks', '1', '--force'], env),
       /user1@example\.test already exists/,
@@ -202,7 +203,7 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
       env,
     );
     expect(prefixed.code, prefixed.stderr).toBe(0);
-    expect(await count("users WHERE email LIKE 'b-user%@example.test'")).toBe(3);
+    expect(await count('users', "email LIKE 'b-user%@example.test'")).toBe(3);
   });
 
   it('exports a user and all their tasks as JSON in the API shape', async () => {

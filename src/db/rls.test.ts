@@ -7,6 +7,7 @@ import { toolAvailable } from '../../test/support/required-tool.js';
 import { insertTaskRow } from '../../test/support/task-rows.js';
 import {
   adminQuery,
+  countRows,
   createAppRole,
   createTestDatabase,
   dropRole,
@@ -51,25 +52,21 @@ async function asApp<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** fn in a transaction that has set app.user_id, rolled back afterwards. */
-async function asUser<T>(client: pg.Client, userId: string, fn: () => Promise<T>): Promise<T> {
+/** fn in a transaction that has set app.user_id, rolled back afterwards unless told to commit. */
+async function asUser<T>(
+  client: pg.Client,
+  userId: string,
+  fn: () => Promise<T>,
+  end: 'COMMIT' | 'ROLLBACK' = 'ROLLBACK',
+): Promise<T> {
   await client.query('BEGIN');
   try {
     await client.query("SELECT set_config('app.user_id', $1, true)", [userId]);
     return await fn();
   } finally {
-    await client.query('ROLLBACK');
+    await client.query(end);
   }
 }
-
-/** Rows of tasks matching a condition, counted by the superuser (RLS does not apply). */
-const countAsSuperuser = async (where: string, params: unknown[] = []) =>
-  (
-    await server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM tasks WHERE ${where}`,
-      params,
-    )
-  )[0]!.n;
 
 const sortedIds = (rows: { id: string | number }[]) => rows.map((r) => Number(r.id)).sort();
 
@@ -97,6 +94,23 @@ async function seed(): Promise<{ a: string; b: string; aTasks: number[]; bTasks:
   );
   return { a, b, aTasks, bTasks };
 }
+
+/** An idempotency key past the 24 hours keys are kept. */
+const insertExpiredKey = (userId: string, key: string) =>
+  server.db.query(
+    `INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at)
+     VALUES ($1, $2, 'f', now() - interval '25 hours')`,
+    [userId, key],
+  );
+
+/** The keys still stored for these users, sorted. */
+const keysOf = async (...users: string[]) =>
+  (
+    await server.db.query<{ key: string }>(
+      'SELECT key FROM idempotency_keys WHERE user_id = ANY($1) ORDER BY key',
+      [users],
+    )
+  ).map((row) => row.key);
 
 describe('row-level security', () => {
   it('applies to the application role: it is neither a superuser nor exempt from RLS', async () => {
@@ -135,7 +149,7 @@ describe('row-level security', () => {
 
   it('shows no rows at all when app.user_id is unset or empty', async () => {
     await seed();
-    expect(await countAsSuperuser('true'), 'the superuser sees rows').toBeGreaterThan(0);
+    expect(await countRows(server.db, 'tasks'), 'the superuser sees rows').toBeGreaterThan(0);
     await asApp(async (client) => {
       // A fresh connection: app.user_id was never set.
       const unset = await client.query("SELECT current_setting('app.user_id', true) AS v");
@@ -183,7 +197,9 @@ describe('row-level security', () => {
         expect(rowCount).toBe(1);
       });
     });
-    expect(await countAsSuperuser('user_id = $1', [b]), "B's rows are untouched").toBe(2);
+    expect(await countRows(server.db, 'tasks', 'user_id = $1', [b]), "B's rows are untouched").toBe(
+      2,
+    );
   });
 
   it("updates and deletes with no WHERE touch only the current user's rows", async () => {
@@ -194,25 +210,22 @@ describe('row-level security', () => {
         [userId],
       );
     const bBefore = await titles(b);
-    await asApp(async (client) => {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('app.user_id', $1, true)", [a]);
-      const updated = await client.query<TaskRow>(
-        "UPDATE tasks SET title = 'Overwritten' RETURNING *",
-      );
-      await client.query('COMMIT');
-      expect(sortedIds(updated.rows)).toEqual(aTasks);
-    });
+    const updated = await asApp((client) =>
+      asUser(
+        client,
+        a,
+        () => client.query<TaskRow>("UPDATE tasks SET title = 'Overwritten' RETURNING *"),
+        'COMMIT',
+      ),
+    );
+    expect(sortedIds(updated.rows)).toEqual(aTasks);
     expect((await titles(a)).map((t) => t.title)).toEqual(aTasks.map(() => 'Overwritten'));
     expect(await titles(b)).toEqual(bBefore);
 
-    await asApp(async (client) => {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('app.user_id', $1, true)", [a]);
-      const deleted = await client.query<TaskRow>('DELETE FROM tasks RETURNING *');
-      await client.query('COMMIT');
-      expect(sortedIds(deleted.rows)).toEqual(aTasks);
-    });
+    const deleted = await asApp((client) =>
+      asUser(client, a, () => client.query<TaskRow>('DELETE FROM tasks RETURNING *'), 'COMMIT'),
+    );
+    expect(sortedIds(deleted.rows)).toEqual(aTasks);
     expect(await titles(a)).toEqual([]);
     expect(sortedIds(await titles(b))).toEqual(bTasks);
   });
@@ -238,21 +251,13 @@ describe('row-level security', () => {
 
   it('lets a statement with no user delete expired idempotency keys, and only those', async () => {
     const { a, b } = await seed();
-    await server.db.query(
-      `INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at)
-       VALUES ($1, 'a-old', 'f', now() - interval '25 hours'),
-              ($2, 'b-old', 'f', now() - interval '25 hours')`,
-      [a, b],
-    );
+    await insertExpiredKey(a, 'a-old');
+    await insertExpiredKey(b, 'b-old');
     // The purge policy is a DELETE policy: the statement reads no column (no WHERE, no
     // RETURNING), or the SELECT policies would apply to the rows as well and hide them all.
     const deleted = await asApp((client) => client.query('DELETE FROM idempotency_keys'));
     expect(deleted.rowCount).toBe(2);
-    const left = await server.db.query<{ key: string }>(
-      'SELECT key FROM idempotency_keys WHERE user_id IN ($1, $2) ORDER BY key',
-      [a, b],
-    );
-    expect(left.map((r) => r.key)).toEqual(['a-1', 'a-2', 'b-1']);
+    expect(await keysOf(a, b)).toEqual(['a-1', 'a-2', 'b-1']);
   });
 });
 
@@ -417,35 +422,25 @@ describe('row-level security on lists', () => {
     const { a } = await seedLists();
     await asApp((client) => client.query('DELETE FROM users WHERE id = $1', [a]));
     expect(await listsAsSuperuser(a)).toEqual([]);
-    expect(await countAsSuperuser('user_id = $1', [a])).toBe(0);
+    expect(await countRows(server.db, 'tasks', 'user_id = $1', [a])).toBe(0);
   });
 });
 
 describe('idempotency_keys_purge()', () => {
   it('deletes only expired keys, as the app role and as a superuser', async () => {
     const { a, b } = await seed();
-    const insertOld = (key: string) =>
-      server.db.query(
-        `INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at)
-         VALUES ($1, $2, 'f', now() - interval '25 hours')`,
-        [key.startsWith('a') ? a : b, key],
-      );
-    await insertOld('a-expired');
-    await insertOld('b-expired');
+    await insertExpiredKey(a, 'a-expired');
+    await insertExpiredKey(b, 'b-expired');
     const asRole = await asApp((client) =>
       client.query<{ n: string }>('SELECT idempotency_keys_purge() AS n'),
     );
     expect(Number(asRole.rows[0]!.n)).toBe(2);
-    await insertOld('a-expired-again');
+    await insertExpiredKey(a, 'a-expired-again');
     const asSuperuser = await server.db.query<{ n: number }>(
       'SELECT idempotency_keys_purge() AS n',
     );
     expect(Number(asSuperuser[0]!.n)).toBe(1);
-    const left = await server.db.query<{ key: string }>(
-      'SELECT key FROM idempotency_keys WHERE user_id IN ($1, $2) ORDER BY key',
-      [a, b],
-    );
-    expect(left.map((r) => r.key)).toEqual(['a-1', 'a-2', 'b-1']);
+    expect(await keysOf(a, b)).toEqual(['a-1', 'a-2', 'b-1']);
   });
 });
 
@@ -453,12 +448,9 @@ describe('app.user_id is transaction-local', () => {
   it('is gone after COMMIT or ROLLBACK, on the same connection', async () => {
     const { a, aTasks } = await seed();
     await asApp(async (client) => {
-      for (const end of ['COMMIT', 'ROLLBACK']) {
-        await client.query('BEGIN');
-        await client.query("SELECT set_config('app.user_id', $1, true)", [a]);
-        const inside = await client.query('SELECT count(*)::int AS n FROM tasks');
-        expect(inside.rows[0].n).toBe(aTasks.length);
-        await client.query(end);
+      for (const end of ['COMMIT', 'ROLLBACK'] as const) {
+        const inside = await asUser(client, a, () => client.query('SELECT * FROM tasks'), end);
+        expect(inside.rows).toHaveLength(aTasks.length);
         const setting = await client.query("SELECT current_setting('app.user_id', true) AS v");
         expect(['', null], end).toContain(setting.rows[0].v);
         expect((await client.query('SELECT * FROM tasks')).rows, end).toEqual([]);
@@ -471,8 +463,7 @@ describe('app.user_id is transaction-local', () => {
     // One connection, so every statement follows the previous one on the same session.
     const db = openServerDatabase(app.url, 1);
     const tasks = new TaskRepository(db);
-    const visible = async () =>
-      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks'))[0]!.n;
+    const visible = () => countRows(db, 'tasks');
     try {
       const id = aTasks[0]!;
       const calls: [string, () => Promise<unknown>][] = [

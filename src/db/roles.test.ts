@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { taskFields } from '../../test/support/factories.js';
+import { testApp, testConfig } from '../../test/support/api.js';
+import { buildTask, buildUser, taskFields } from '../../test/support/factories.js';
+import { captureLogs } from '../../test/support/logs.js';
 import {
   adminQuery,
   openServerDatabase,
   silentLogger,
   urlFor,
 } from '../../test/support/test-database.js';
-import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
 import { migrateOnStart, warnAboutRuntimeRole } from '../server.js';
 import { TaskRepository } from '../tasks/repository.js';
 import type { Database } from './database.js';
@@ -179,50 +179,14 @@ describe('the runtime role', () => {
   });
 
   it('serves the API: sign-up through Better Auth, tasks, readiness', async () => {
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: appUrl,
-      BETTER_AUTH_URL: 'http://localhost:3000',
-      BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
-      AUTH_RATE_LIMIT: 'off',
-      LOG_LEVEL: 'silent',
-    });
-    const app = buildApp(config, silentLogger, appDb);
-    const request = (path: string, init?: RequestInit) =>
-      Promise.resolve(app.request(`http://localhost:3000${path}`, init));
-    const signUp = await request('/api/auth/sign-up/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
-      body: JSON.stringify({
-        email: `roles-${suffix}@example.test`,
-        password: 'correct-horse-battery',
-        name: 'Roles',
-      }),
-    });
-    expect(signUp.status).toBe(200);
-    // Sign-up answers alike for new and taken emails and starts no session: sign in next.
-    const signIn = await request('/api/auth/sign-in/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
-      body: JSON.stringify({
-        email: `roles-${suffix}@example.test`,
-        password: 'correct-horse-battery',
-      }),
-    });
-    expect(signIn.status).toBe(200);
-    const session = signIn.headers.get('set-auth-token')!;
-    const auth = { authorization: `Bearer ${session}` };
-    const created = await request('/api/tasks', {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ title: 'As the runtime role', tags: ['x'] }),
-    });
-    expect(created.status).toBe(201);
-    const list = await request('/api/tasks?tag=x&q=runtime&sort=title', { headers: auth });
+    const app = testApp(testConfig(appUrl), appDb);
+    const user = await buildUser(app);
+    await buildTask(app, user, { title: 'As the runtime role', tags: ['x'] });
+    const list = await app.json('GET', '/api/tasks?tag=x&q=runtime&sort=title', user);
     expect(list.status).toBe(200);
     expect((await list.json()) as unknown[]).toHaveLength(1);
-    expect((await request('/api/me/export', { headers: auth })).status).toBe(200);
-    expect((await request('/readyz')).status).toBe(200);
+    expect((await app.json('GET', '/api/me/export', user)).status).toBe(200);
+    expect((await app.request('/readyz')).status).toBe(200);
     // Nothing pending: the runtime may check that itself (MIGRATE_ON_START with one URL).
     expect(await new Migrator(appDb).migrate()).toEqual([]);
   });
@@ -387,10 +351,7 @@ describe('what a later migration creates', () => {
 
 describe('the warning at start', () => {
   const warnings = async (url: string) => {
-    const lines: { level: string; msg: string }[] = [];
-    const logger = createLogger('info', {
-      write: (line: string) => lines.push(JSON.parse(line) as { level: string; msg: string }),
-    });
+    const { logger, lines } = captureLogs('info');
     const db = openServerDatabase(url, 1);
     try {
       await warnAboutRuntimeRole(db, logger);

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
-import { buildApp } from '../app.js';
+import {
+  authPost,
+  startTestApi,
+  type TestApi,
+  type TestUser,
+  testApp,
+} from '../../test/support/api.js';
+import { buildUser } from '../../test/support/factories.js';
 import { type Database, DatabaseUnavailableError } from '../db/database.js';
-import { createLogger } from '../logger.js';
-import { Metrics } from '../ops/metrics.js';
 
 // Every /api answer is private to its caller and typed by its Content-Type: no cache may
 // keep it (Cache-Control: no-store) and no browser may sniff it (nosniff), errors included.
@@ -18,7 +22,7 @@ beforeAll(async () => {
     startTestApi(),
     startTestApi({ env: { API_WRITE_LIMIT_PER_MINUTE: '1' } }),
   ]);
-  user = await api.signUp();
+  user = await buildUser(api);
 });
 afterAll(() => Promise.all([api.close(), limited.close()]));
 
@@ -58,10 +62,9 @@ describe('/api response headers', () => {
       [
         401,
         () =>
-          api.request('/api/auth/sign-in/email', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', origin: BASE_URL },
-            body: JSON.stringify({ email: user.email, password: 'not-the-password' }),
+          authPost(api, '/api/auth/sign-in/email', {
+            email: user.email,
+            password: 'not-the-password',
           }),
       ],
       [404, () => api.request('/api/auth/no-such-endpoint')],
@@ -75,7 +78,7 @@ describe('/api response headers', () => {
   });
 
   it('are on a 429 of the write limit', async () => {
-    const someone = await limited.signUp();
+    const someone = await buildUser(limited);
     expect((await limited.json('POST', '/api/tasks', someone, { title: 'one' })).status).toBe(201);
     const refused = await limited.json('POST', '/api/tasks', someone, { title: 'two' });
     expect(refused.status).toBe(429);
@@ -87,10 +90,7 @@ describe('/api response headers', () => {
       ...api.db,
       query: () => Promise.reject(new DatabaseUnavailableError('connection refused')),
     };
-    const app = buildApp(api.config, createLogger('silent'), unreachable, new Metrics());
-    const response = await app.request(`${BASE_URL}/api/tasks`, {
-      headers: { authorization: `Bearer ${user.jwt}` },
-    });
+    const response = await testApp(api.config, unreachable).json('GET', '/api/tasks', user);
     expect(response.status).toBe(503);
     expectPrivateAndTyped(response, '503');
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import { buildUser } from '../../test/support/factories.js';
 
 // A path is client input: a name that happens to be a member of Object.prototype must be
 // an unknown name like any other (404), never a lookup that crashes into a 500.
@@ -19,7 +20,7 @@ let user: TestUser;
 
 beforeAll(async () => {
   api = await startTestApi();
-  user = await api.signUp();
+  user = await buildUser(api);
 });
 afterAll(() => api.close());
 

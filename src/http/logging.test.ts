@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
-import { createLogger, maskSecrets } from '../logger.js';
+import { authPost, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import { buildUser } from '../../test/support/factories.js';
+import { captureLogs, type LogLine } from '../../test/support/logs.js';
+import { maskSecrets } from '../logger.js';
 
-interface LogLine {
-  level: string;
-  msg?: string;
-  request_id?: string;
+interface AccessLine extends LogLine {
   method?: string;
   route?: string;
   status?: number;
   ms?: number;
   err?: { message?: string; stack?: string };
-  [key: string]: unknown;
 }
 
 const PASSWORD = 'Tr0ub4dor-and-3-horses';
@@ -19,10 +17,8 @@ const DB_PASSWORD = 'db-pa55word-in-a-header';
 const DB_URL = `postgres://todo_app:${DB_PASSWORD}@db.internal:5432/todo`;
 
 describe('structured logs', () => {
-  const raw: string[] = [];
-  const logger = createLogger('info', { write: (line: string) => raw.push(line) });
-  const lines = () => raw.map((line) => JSON.parse(line) as LogLine);
-  const accessLines = () => lines().filter((line) => line.msg === 'request');
+  const { logger, raw, lines } = captureLogs<AccessLine>('info');
+  const accessLines = () => lines.filter((line) => line.msg === 'request');
 
   let api: TestApi;
   let user: TestUser;
@@ -42,20 +38,18 @@ describe('structured logs', () => {
       throw new Error(`could not connect to ${DB_URL}`);
     });
 
-    user = await api.signUp({ password: PASSWORD });
-    const signIn = await api.request('/api/auth/sign-in/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: BASE_URL },
-      body: JSON.stringify({ email: user.email, password: PASSWORD }),
+    user = await buildUser(api, { password: PASSWORD });
+    const signIn = await authPost(api, '/api/auth/sign-in/email', {
+      email: user.email,
+      password: PASSWORD,
     });
     expect(signIn.status).toBe(200);
     signInToken = signIn.headers.get('set-auth-token')!;
     responses.push(signIn);
 
-    const wrongSignIn = await api.request('/api/auth/sign-in/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: BASE_URL },
-      body: JSON.stringify({ email: user.email, password: `${PASSWORD}-wrong` }),
+    const wrongSignIn = await authPost(api, '/api/auth/sign-in/email', {
+      email: user.email,
+      password: `${PASSWORD}-wrong`,
     });
     expect(wrongSignIn.status).toBe(401);
     responses.push(wrongSignIn);
@@ -170,7 +164,7 @@ describe('structured logs', () => {
     expect(problem.request_id).toBe(id);
     expect(body).not.toMatch(/kaboom|SELECT|secret|at .*\.ts/);
 
-    const errorLines = lines().filter((l) => l.request_id === id && l.level === 'error');
+    const errorLines = lines.filter((l) => l.request_id === id && l.level === 'error');
     const logged = errorLines.find((l) => l.err?.message?.includes('kaboom'));
     expect(logged, 'the error is logged with the request id').toBeDefined();
     expect(logged!.err!.stack).toEqual(expect.any(String));
@@ -183,8 +177,7 @@ describe('structured logs', () => {
 
 describe('createLogger', () => {
   it('redacts secret-named fields wherever the log object carries them', () => {
-    const raw: string[] = [];
-    const logger = createLogger('info', { write: (line: string) => raw.push(line) });
+    const { logger, raw } = captureLogs('info');
     logger.info(
       {
         password: 'secret-1',

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../../test/support/api.js';
+import { authPost, startTestApi, type TestApi } from '../../test/support/api.js';
+import { expectProblem } from '../../test/support/api-assertions.js';
+import { buildTask, buildUser } from '../../test/support/factories.js';
 import { loadConfig } from '../config.js';
 import { WriteRateLimiter } from './middleware.js';
 
@@ -61,45 +63,38 @@ describe('the write limit on the API', () => {
   afterAll(() => api.close());
 
   it('refuses the write after the limit with 429 rate_limited and Retry-After', async () => {
-    const user = await api.signUp();
-    const created = await api.json('POST', '/api/tasks', user, { title: 'one' });
-    expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: number };
+    const user = await buildUser(api);
+    const { id } = await buildTask(api, user, { title: 'one' });
     expect((await api.json('PATCH', `/api/tasks/${id}`, user, { title: 'two' })).status).toBe(200);
     expect((await api.json('DELETE', `/api/tasks/${id}`, user)).status).toBe(204);
 
     const refused = await api.json('POST', '/api/tasks', user, { title: 'four' });
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    await expectProblem(refused, 429, 'rate_limited');
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(await refused.json()).toMatchObject({ status: 429, code: 'rate_limited' });
     // Nothing was written by the refused request.
     const list = (await (await api.json('GET', '/api/tasks', user)).json()) as unknown[];
     expect(list).toEqual([]);
   });
 
   it('still answers reads, and other users, once a user is over the limit', async () => {
-    const [busy, other] = await Promise.all([api.signUp(), api.signUp()]);
-    for (let i = 0; i < 3; i++) {
-      expect((await api.json('POST', '/api/tasks', busy, { title: `t${i}` })).status).toBe(201);
-    }
+    const [busy, other] = await Promise.all([buildUser(api), buildUser(api)]);
+    for (let i = 0; i < 3; i++) await buildTask(api, busy, { title: `t${i}` });
     expect((await api.json('POST', '/api/tasks', busy, { title: 'over' })).status).toBe(429);
     expect((await api.json('PUT', '/api/tasks/1', busy, { title: 'over' })).status).toBe(429);
     expect((await api.json('DELETE', '/api/me', busy)).status).toBe(429);
     expect((await api.json('GET', '/api/tasks', busy)).status).toBe(200);
     expect((await api.json('GET', '/api/me', busy)).status).toBe(200);
-    expect((await api.json('POST', '/api/tasks', other, { title: 'mine' })).status).toBe(201);
+    await buildTask(api, other, { title: 'mine' });
   });
 
   it('does not count sign-up, sign-in and token requests', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     for (let i = 0; i < 4; i++) {
-      const response = await api.request('/api/auth/sign-in/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
-        body: JSON.stringify({ email: user.email, password: user.password }),
+      const response = await authPost(api, '/api/auth/sign-in/email', {
+        email: user.email,
+        password: user.password,
       });
       expect(response.status).toBe(200);
     }

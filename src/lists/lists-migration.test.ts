@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Catalog, snapshotCatalog } from '../../test/support/catalog.js';
 import {
   adminQuery,
+  countRows,
   createTestDatabase,
   openServerDatabase,
   urlFor,
@@ -115,8 +116,7 @@ async function expectMigratedUp(db: Database, populated: Populated): Promise<voi
     ).map((l) => [l.owner_id, Number(l.id)]),
   );
   expect([...inboxes.keys()].sort()).toEqual(['ann', 'bob', 'cyd']);
-  const [lists] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM lists');
-  expect(lists!.n, 'one list per user: the Inbox').toBe(3);
+  expect(await countRows(db, 'lists'), 'one list per user: the Inbox').toBe(3);
 
   const tasks = await taskRows(db);
   expect(tasks.map(withoutNewColumns), 'every task, its fields, version and times').toEqual(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboxOf, insertList, insertUser } from '../../test/support/factories.js';
 import { insertTaskRow, moveTaskRow, taskRowsById } from '../../test/support/task-rows.js';
-import { openTestDatabase } from '../../test/support/test-database.js';
+import { countRows, openTestDatabase } from '../../test/support/test-database.js';
 import type { Database, Queryable } from '../db/database.js';
 import type { TaskRow } from '../tasks/repository.js';
 
@@ -97,11 +97,7 @@ describe.each(['server', 'embedded'] as const)('subtasks on %s', (kind) => {
       await expect(insertTaskRow(db, user, { parent_id: levels.at(-1) })).rejects.toMatchObject(
         tooDeep,
       );
-      const [count] = await db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM tasks WHERE parent_id = $1',
-        [levels.at(-1)],
-      );
-      expect(count!.n).toBe(0);
+      expect(await countRows(db, 'tasks', 'parent_id = $1', [levels.at(-1)])).toBe(0);
     });
 
     it('refuses to re-parent a subtree that would reach a sixth level (TDD01)', async () => {

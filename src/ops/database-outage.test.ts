@@ -1,18 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OpenAPIHono } from '@hono/zod-openapi';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPostgresCluster, type PostgresCluster } from '../../support/postgres-cluster.js';
-import { buildApp } from '../app.js';
-import { type Config, loadConfig } from '../config.js';
+import {
+  type AppClient,
+  authPost,
+  type TestUser,
+  testApp,
+  testConfig,
+} from '../../test/support/api.js';
+import { expectProblem } from '../../test/support/api-assertions.js';
+import { buildUser } from '../../test/support/factories.js';
+import { captureLogs, type LogLine } from '../../test/support/logs.js';
+import { silentLogger } from '../../test/support/test-database.js';
+import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import { Migrator } from '../db/migrator.js';
 import { openDatabase } from '../db/open-database.js';
-import type { AppEnv } from '../http/context.js';
-import type { Problem } from '../http/problem.js';
-import { createLogger, type Logger } from '../logger.js';
 import { type RunningServer, startServer } from '../server.js';
+import type { TaskJson } from '../tasks/task-json.js';
 import { Metrics } from './metrics.js';
 
 // While PostgreSQL is down, requests that need it
@@ -20,7 +26,6 @@ import { Metrics } from './metrics.js';
 // the process does not crash, and it recovers by itself when the database comes back.
 // The test runs its own throwaway PostgreSQL cluster so it can stop and start it at will.
 
-const BASE_URL = 'http://localhost:3000';
 const CONNECT_TIMEOUT_MS = 2_000;
 /** Connect timeout plus margin: an answer during the outage must come at least this fast. */
 const ANSWER_WITHIN_MS = 5_000;
@@ -31,23 +36,6 @@ const DATABASE = 'todo';
 interface Answer {
   response: Response;
   ms: number;
-}
-
-interface CapturedLog {
-  logger: Logger;
-  /** Parsed log lines written so far. */
-  lines: Array<{ level?: string; msg?: string }>;
-  count(message: string): number;
-}
-
-function captureLogger(level = 'warn'): CapturedLog {
-  const lines: CapturedLog['lines'] = [];
-  const logger = createLogger(level, {
-    write(line: string) {
-      lines.push(JSON.parse(line) as { level?: string; msg?: string });
-    },
-  });
-  return { logger, lines, count: (message) => lines.filter((l) => l.msg === message).length };
 }
 
 /** The pg pool behind a server Database (openDatabase hides it behind the interface). */
@@ -75,20 +63,11 @@ async function timed(send: () => Promise<Response>): Promise<Answer> {
   }
 }
 
-type ProblemBody = Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'request_id'>;
-
+/** A 503 database_unavailable problem with Retry-After, naming no address, in good time. */
 async function expectUnavailableProblem({ response, ms }: Answer): Promise<void> {
-  const text = await response.text();
-  expect(response.status, text).toBe(503);
   expect(response.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
-  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(text) as ProblemBody;
-  expect(body).toMatchObject({
-    type: '/problems/database_unavailable',
-    status: 503,
-    code: 'database_unavailable',
-  });
-  expect(body.detail).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres/i);
+  const problem = await expectProblem(response, 503, 'database_unavailable');
+  expect(problem.detail).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|postgres/i);
   expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
 }
 
@@ -110,42 +89,25 @@ async function waitForStatus(
   }
 }
 
-interface TaskJson {
-  id: number;
-  title: string;
-  user_id: string;
-}
-
 describe('database outage: 503 while PostgreSQL is down, recovery without a restart', () => {
   let cluster: PostgresCluster | undefined;
   let config: Config;
   let db: Database | undefined;
-  let app: OpenAPIHono<AppEnv>;
-  let log: CapturedLog;
+  let client: AppClient;
+  const log = captureLogs('warn');
   let server: RunningServer | undefined;
-  let jwt: string;
-  let sessionToken: string;
-  let cookie: string;
-  let email: string;
-  let userId: string;
+  let user: TestUser;
   let task: TaskJson;
-  const password = 'correct-horse-battery';
   const timings: Record<string, number> = {};
 
   const unhandledRejection = vi.fn();
   const uncaughtException = vi.fn();
 
-  const request = (path: string, init?: RequestInit): Promise<Response> =>
-    Promise.resolve(app.request(`${BASE_URL}${path}`, init));
-  const withJwt = (method: string, path: string, body?: unknown): Promise<Response> =>
-    request(path, {
-      method,
-      headers: {
-        authorization: `Bearer ${jwt}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  const request = (path: string, init?: RequestInit) => client.request(path, init);
+  const withJwt = (method: string, path: string, body?: unknown) =>
+    client.json(method, path, user, body);
+  const lost = (logs: { lines: LogLine[] }) =>
+    logs.lines.filter((line) => line.msg === 'database connection lost').length;
 
   const liveCluster = (): PostgresCluster => {
     if (!cluster) throw new Error('the cluster did not start');
@@ -162,13 +124,9 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
     await cluster.query(`CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS`);
 
     // Migrate as the superuser, then let the app in as a role that row-level security binds.
-    const silent = createLogger('silent');
-    const adminConfig = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: cluster.urlFor(DATABASE),
-      LOG_LEVEL: 'silent',
+    const admin = await openDatabase(testConfig(cluster.urlFor(DATABASE)), {
+      logger: silentLogger,
     });
-    const admin = await openDatabase(adminConfig, { logger: silent });
     try {
       await new Migrator(admin).migrate();
       // The migrations grant the runtime's rights to this group role.
@@ -177,50 +135,14 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
       await admin.close();
     }
 
-    config = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: cluster.urlFor(DATABASE, APP_ROLE),
-      BETTER_AUTH_URL: BASE_URL,
-      BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
-      AUTH_RATE_LIMIT: 'off',
+    config = testConfig(cluster.urlFor(DATABASE, APP_ROLE), {
       DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
       DB_CONNECT_RETRIES: '0',
-      LOG_LEVEL: 'silent',
     });
-    log = captureLogger();
     const metrics = new Metrics();
     db = await openDatabase(config, { logger: log.logger, observer: metrics.dbObserver });
-    app = buildApp(config, log.logger, db, metrics);
-
-    email = `outage-${randomBytes(4).toString('hex')}@example.test`;
-    const signUp = await request('/api/auth/sign-up/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: BASE_URL },
-      body: JSON.stringify({ email, password, name: 'Outage' }),
-    });
-    if (signUp.status !== 200) {
-      throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
-    }
-    await signUp.body?.cancel();
-    // Sign-up gives no session: sign in for one.
-    const signIn = await request('/api/auth/sign-in/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: BASE_URL },
-      body: JSON.stringify({ email, password }),
-    });
-    if (signIn.status !== 200) {
-      throw new Error(`sign-in failed: ${signIn.status} ${await signIn.text()}`);
-    }
-    userId = ((await signIn.json()) as { user: { id: string } }).user.id;
-    sessionToken = signIn.headers.get('set-auth-token')!;
-    cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
-    const token = await request('/api/auth/token', {
-      headers: { authorization: `Bearer ${sessionToken}` },
-    });
-    if (token.status !== 200) {
-      throw new Error(`token failed: ${token.status} ${await token.text()}`);
-    }
-    jwt = ((await token.json()) as { token: string }).token;
+    client = testApp(config, db, { logger: log.logger, metrics });
+    user = await buildUser(client);
   }, 120_000);
 
   afterAll(async () => {
@@ -248,10 +170,10 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
     const created = await withJwt('POST', '/api/tasks', { title: 'Written before the outage' });
     expect(created.status).toBe(201);
     task = (await created.json()) as TaskJson;
-    expect(task).toMatchObject({ title: 'Written before the outage', user_id: userId });
+    expect(task).toMatchObject({ title: 'Written before the outage', user_id: user.id });
 
     const bySession = await request('/api/tasks', {
-      headers: { authorization: `Bearer ${sessionToken}` },
+      headers: { authorization: `Bearer ${user.sessionToken}` },
     });
     expect(bySession.status).toBe(200);
     expect((await request('/readyz')).status).toBe(200);
@@ -263,14 +185,12 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
     const pool = poolOf(db!);
     // Only the service's own listener: nothing of ours may swallow a pool error for it.
     expect(pool.listenerCount('error')).toBe(1);
-    const lostBefore = log.count('database connection lost');
+    const lostBefore = lost(log);
 
     await liveCluster().stop('fast');
 
     // Idle connections died under the pool: its 'error' event reached the service's handler.
-    await expect
-      .poll(() => log.count('database connection lost'), { timeout: 5_000 })
-      .toBeGreaterThan(lostBefore);
+    await expect.poll(() => lost(log), { timeout: 5_000 }).toBeGreaterThan(lostBefore);
 
     const list = await timed(() => withJwt('GET', '/api/tasks'));
     await expectUnavailableProblem(list);
@@ -286,22 +206,18 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
 
     // A session token cannot be checked without the database: 503, not 401.
     const bySession = await timed(() =>
-      request('/api/tasks', { headers: { authorization: `Bearer ${sessionToken}` } }),
+      request('/api/tasks', { headers: { authorization: `Bearer ${user.sessionToken}` } }),
     );
     await expectUnavailableProblem(bySession);
     timings['503 GET /api/tasks (session token)'] = bySession.ms;
 
-    const byCookie = await timed(() => request('/api/tasks', { headers: { cookie } }));
+    const byCookie = await timed(() => request('/api/tasks', { headers: { cookie: user.cookie } }));
     await expectUnavailableProblem(byCookie);
     timings['503 GET /api/tasks (cookie)'] = byCookie.ms;
 
     // Better Auth's own endpoints keep their JSON shape, but say 503 with Retry-After.
     const signIn = await timed(() =>
-      request('/api/auth/sign-in/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: BASE_URL },
-        body: JSON.stringify({ email, password }),
-      }),
+      authPost(client, '/api/auth/sign-in/email', { email: user.email, password: user.password }),
     );
     expect(signIn.response.status, await signIn.response.clone().text()).toBe(503);
     expect(signIn.response.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
@@ -329,12 +245,8 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
 
   it('answers 503, not 401, to a JWT when the signing keys are not cached yet', async () => {
     // A fresh instance has never loaded its JWKS; loading it needs the (down) database.
-    const cold = buildApp(config, log.logger, db!);
-    const answer = await timed(() =>
-      Promise.resolve(
-        cold.request(`${BASE_URL}/api/tasks`, { headers: { authorization: `Bearer ${jwt}` } }),
-      ),
-    );
+    const cold = testApp(config, db!, { logger: log.logger });
+    const answer = await timed(() => cold.json('GET', '/api/tasks', user));
     await expectUnavailableProblem(answer);
     timings['503 GET /api/tasks (jwt, cold key cache)'] = answer.ms;
     expect(unhandledRejection).not.toHaveBeenCalled();
@@ -358,7 +270,7 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
     expect(one.status).toBe(200);
 
     const bySession = await request('/api/tasks', {
-      headers: { authorization: `Bearer ${sessionToken}` },
+      headers: { authorization: `Bearer ${user.sessionToken}` },
     });
     expect(bySession.status).toBe(200);
     expect(((await bySession.json()) as TaskJson[]).length).toBe(2);
@@ -372,25 +284,20 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
   }, 120_000);
 
   it('keeps a real listening server up through a crash of the database, and recovers', async () => {
-    const serverLog = captureLogger();
+    const serverLog = captureLogs('warn');
     server = await startServer(
-      loadConfig({
-        NODE_ENV: 'test',
-        DATABASE_URL: config.DATABASE_URL,
-        BETTER_AUTH_URL: BASE_URL,
-        BETTER_AUTH_SECRET: config.BETTER_AUTH_SECRET,
-        AUTH_RATE_LIMIT: 'off',
+      testConfig(config.DATABASE_URL!, {
+        BETTER_AUTH_SECRET: config.BETTER_AUTH_SECRET!,
         DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
         // The app's role may not create tables; the schema is already migrated.
         MIGRATE_ON_START: 'false',
         HOST: '127.0.0.1',
         PORT: '0',
-        LOG_LEVEL: 'silent',
       }),
       serverLog.logger,
     );
     const origin = `http://127.0.0.1:${server.port}`;
-    const get = (path: string, authorization = `Bearer ${jwt}`) =>
+    const get = (path: string, authorization = `Bearer ${user.jwt}`) =>
       fetch(`${origin}${path}`, {
         headers: { authorization },
         signal: AbortSignal.timeout(3 * ANSWER_WITHIN_MS),
@@ -403,22 +310,20 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
     // immediate: no shutdown checkpoint, the next start runs crash recovery.
     await liveCluster().stop('immediate');
     // Its idle connections were cut: the server's own pool handler logged it, nothing threw.
-    await expect
-      .poll(() => serverLog.count('database connection lost'), { timeout: 5_000 })
-      .toBeGreaterThan(0);
+    await expect.poll(() => lost(serverLog), { timeout: 5_000 }).toBeGreaterThan(0);
 
     const list = await timed(() => get('/api/tasks'));
     await expectUnavailableProblem(list);
     timings['503 over HTTP GET /api/tasks (jwt)'] = list.ms;
 
-    const bySession = await timed(() => get('/api/tasks', `Bearer ${sessionToken}`));
+    const bySession = await timed(() => get('/api/tasks', `Bearer ${user.sessionToken}`));
     await expectUnavailableProblem(bySession);
     timings['503 over HTTP GET /api/tasks (session token)'] = bySession.ms;
 
     const create = await timed(() =>
       fetch(`${origin}/api/tasks`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${user.jwt}`, 'content-type': 'application/json' },
         body: JSON.stringify({ title: 'During the crash' }),
         signal: AbortSignal.timeout(3 * ANSWER_WITHIN_MS),
       }),
@@ -443,12 +348,12 @@ describe('database outage: 503 while PostgreSQL is down, recovery without a rest
 
     const created = await fetch(`${origin}/api/tasks`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${user.jwt}`, 'content-type': 'application/json' },
       body: JSON.stringify({ title: 'Written after the crash' }),
     });
     expect(created.status, await created.clone().text()).toBe(201);
     expect((await get('/readyz')).status).toBe(200);
-    expect((await get('/api/tasks', `Bearer ${sessionToken}`)).status).toBe(200);
+    expect((await get('/api/tasks', `Bearer ${user.sessionToken}`)).status).toBe(200);
 
     // The in-process app recovered from the second outage as well, still without a restart.
     const inProcess = await waitForStatus(() => withJwt('GET', '/api/tasks'), 200);

@@ -1,14 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import {
+  startTestApi,
+  type TestApi,
+  type TestUser,
+  testApp,
+  testConfig,
+} from '../../test/support/api.js';
+import { buildUser } from '../../test/support/factories.js';
 import {
   createTestDatabase,
   openServerDatabase,
   silentLogger,
   type TestDatabase,
 } from '../../test/support/test-database.js';
-import { buildApp } from '../app.js';
-import { loadConfig } from '../config.js';
 import { loadMigrations, Migrator } from '../db/migrator.js';
 import { startServer } from '../server.js';
 
@@ -29,24 +33,13 @@ interface OpenApiDocument {
 
 const methods = ['get', 'post', 'put', 'patch', 'delete'];
 
-function appConfig(databaseUrl: string, env: Record<string, string> = {}) {
-  return loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    BETTER_AUTH_URL: BASE_URL,
-    BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-}
-
 describe('operations endpoints', () => {
   let api: TestApi;
   let ann: TestUser;
 
   beforeAll(async () => {
     api = await startTestApi();
-    ann = await api.signUp();
+    ann = await buildUser(api);
   });
   afterAll(() => api.close());
 
@@ -185,8 +178,8 @@ describe('/readyz with a migration pending or the database down', () => {
   afterAll(() => database.drop());
 
   it('answers 503 with Retry-After while a migration is pending', async () => {
-    const app = buildApp(appConfig(database.url), silentLogger, database.db);
-    const response = await app.request(`${BASE_URL}/readyz`);
+    const app = testApp(testConfig(database.url), database.db);
+    const response = await app.request('/readyz');
     expect(response.status).toBe(503);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await response.json()).toMatchObject({
@@ -194,20 +187,20 @@ describe('/readyz with a migration pending or the database down', () => {
       pending: 1,
     });
     // Liveness does not depend on the schema.
-    expect((await app.request(`${BASE_URL}/healthz`)).status).toBe(200);
+    expect((await app.request('/healthz')).status).toBe(200);
   });
 
   it('answers 503 with Retry-After when the database cannot be reached', async () => {
     const url = 'postgres://nobody@127.0.0.1:1/nowhere';
     const db = openServerDatabase(url, 1);
     try {
-      const app = buildApp(appConfig(url), silentLogger, db);
-      const response = await app.request(`${BASE_URL}/readyz`);
+      const app = testApp(testConfig(url), db);
+      const response = await app.request('/readyz');
       expect(response.status).toBe(503);
       expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
       const body = await response.text();
       expect(body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
-      expect((await app.request(`${BASE_URL}/healthz`)).status).toBe(200);
+      expect((await app.request('/healthz')).status).toBe(200);
     } finally {
       await db.close();
     }
@@ -223,7 +216,7 @@ describe('db_migration_version of a started server', () => {
 
   it('reports the version it migrated to on start', async () => {
     const server = await startServer(
-      appConfig(database.url, { HOST: '127.0.0.1', PORT: '0', MIGRATE_ON_START: 'true' }),
+      testConfig(database.url, { HOST: '127.0.0.1', PORT: '0', MIGRATE_ON_START: 'true' }),
       silentLogger,
     );
     try {
@@ -283,7 +276,7 @@ describe('CORS', () => {
   let ann: TestUser;
   beforeAll(async () => {
     api = await startTestApi({ env: { CORS_ORIGINS: allowed } });
-    ann = await api.signUp();
+    ann = await buildUser(api);
   });
   afterAll(() => api.close());
 

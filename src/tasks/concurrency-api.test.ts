@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import { buildTask, buildUser } from '../../test/support/factories.js';
 import type { TaskJson } from './task-json.js';
 
 // If-Match makes PUT/PATCH/DELETE and the toggle conditional, so of two tabs
@@ -11,7 +12,7 @@ let api: TestApi;
 let ann: TestUser;
 beforeAll(async () => {
   api = await startTestApi();
-  ann = await api.signUp();
+  ann = await buildUser(api);
 });
 afterAll(() => api.close());
 
@@ -23,14 +24,8 @@ interface Reply {
   contentType: string | null;
 }
 
-async function send(
-  method: string,
-  path: string,
-  user: TestUser,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Reply> {
-  const response = await api.json(method, path, user, body, headers);
+/** All of an answer that racing clients compare, read at once. */
+async function replyOf(response: Response): Promise<Reply> {
   return {
     status: response.status,
     body: await response.text(),
@@ -40,17 +35,19 @@ async function send(
   };
 }
 
+/** One tab's write, made from version 1 of the task. */
+const fromVersion1 = (method: string, path: string, body?: unknown) =>
+  api.json(method, path, ann, body, { 'if-match': '"1"' }).then(replyOf);
+
+/** A create sent with an Idempotency-Key. */
+const postWithKey = (user: TestUser, body: unknown, key: string, path = '/api/tasks') =>
+  api.json('POST', path, user, body, { 'idempotency-key': key }).then(replyOf);
+
 const taskOf = (reply: Reply) => JSON.parse(reply.body) as TaskJson;
 const codeOf = (reply: Reply) => {
   expect(reply.contentType).toMatch(/^application\/problem\+json/);
   return (JSON.parse(reply.body) as { code: string }).code;
 };
-
-async function createTask(user: TestUser, body: Record<string, unknown>): Promise<TaskJson> {
-  const reply = await send('POST', '/api/tasks', user, body);
-  expect(reply.status).toBe(201);
-  return taskOf(reply);
-}
 
 type TaskRow = {
   id: number | string;
@@ -85,16 +82,10 @@ const ROUNDS = 8;
 describe('If-Match: of concurrent writes from the same version exactly one wins', () => {
   it('two PATCHes: one 200 at version + 1, one 412; the winner is what is stored', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const task = await createTask(ann, { title: `patch race ${round}` });
+      const task = await buildTask(api, ann, { title: `patch race ${round}` });
       const replies = await Promise.all(
         [0, 1].map((tab) =>
-          send(
-            'PATCH',
-            pathFor(ann, tab, task.id),
-            ann,
-            { title: `tab ${tab}` },
-            { 'if-match': '"1"' },
-          ),
+          fromVersion1('PATCH', pathFor(ann, tab, task.id), { title: `tab ${tab}` }),
         ),
       );
       expect(replies.map((r) => r.status).sort()).toEqual([200, 412]);
@@ -111,7 +102,7 @@ describe('If-Match: of concurrent writes from the same version exactly one wins'
 
   it('two PUTs: one 200 at version + 1, one 412; the winner replaced every field', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const task = await createTask(ann, {
+      const task = await buildTask(api, ann, {
         title: `put race ${round}`,
         priority: 'medium',
         tags: ['old'],
@@ -121,9 +112,7 @@ describe('If-Match: of concurrent writes from the same version exactly one wins'
         { title: 'tab 1', tags: ['new'] },
       ];
       const replies = await Promise.all(
-        [0, 1].map((tab) =>
-          send('PUT', pathFor(ann, tab, task.id), ann, bodies[tab], { 'if-match': '"1"' }),
-        ),
+        [0, 1].map((tab) => fromVersion1('PUT', pathFor(ann, tab, task.id), bodies[tab])),
       );
       expect(replies.map((r) => r.status).sort()).toEqual([200, 412]);
       const winnerTab = replies.findIndex((r) => r.status === 200);
@@ -140,13 +129,9 @@ describe('If-Match: of concurrent writes from the same version exactly one wins'
 
   it('two toggles: one 200 at version + 1, one 412; the task is toggled once', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const task = await createTask(ann, { title: `toggle race ${round}` });
+      const task = await buildTask(api, ann, { title: `toggle race ${round}` });
       const replies = await Promise.all(
-        [0, 1].map((tab) =>
-          send('PATCH', pathFor(ann, tab, task.id, '/complete'), ann, undefined, {
-            'if-match': '"1"',
-          }),
-        ),
+        [0, 1].map((tab) => fromVersion1('PATCH', pathFor(ann, tab, task.id, '/complete'))),
       );
       expect(replies.map((r) => r.status).sort()).toEqual([200, 412]);
       expect(codeOf(replies.find((r) => r.status === 412)!)).toBe('version_mismatch');
@@ -161,17 +146,11 @@ describe('If-Match: of concurrent writes from the same version exactly one wins'
 
   it('PATCH against DELETE: one wins, the other is refused, the row agrees with the winner', async () => {
     for (let round = 0; round < ROUNDS * 2; round++) {
-      const task = await createTask(ann, { title: `patch or delete ${round}` });
+      const task = await buildTask(api, ann, { title: `patch or delete ${round}` });
       const write = (kind: 'patch' | 'delete', tab: number) =>
         kind === 'patch'
-          ? send(
-              'PATCH',
-              pathFor(ann, tab, task.id),
-              ann,
-              { title: 'patched' },
-              { 'if-match': '"1"' },
-            )
-          : send('DELETE', pathFor(ann, tab, task.id), ann, undefined, { 'if-match': '"1"' });
+          ? fromVersion1('PATCH', pathFor(ann, tab, task.id), { title: 'patched' })
+          : fromVersion1('DELETE', pathFor(ann, tab, task.id));
       // Alternate which request is sent first.
       const [patch, remove] =
         round % 2 === 0
@@ -199,16 +178,14 @@ describe('If-Match: of concurrent writes from the same version exactly one wins'
   it('five concurrent writes of each kind from the same version: exactly one succeeds', async () => {
     const kinds = [
       (id: number, tab: number) =>
-        send('PATCH', pathFor(ann, tab, id), ann, { priority: 'low' }, { 'if-match': '"1"' }),
+        fromVersion1('PATCH', pathFor(ann, tab, id), { priority: 'low' }),
       (id: number, tab: number) =>
-        send('PUT', pathFor(ann, tab, id), ann, { title: `put ${tab}` }, { 'if-match': '"1"' }),
-      (id: number, tab: number) =>
-        send('PATCH', pathFor(ann, tab, id, '/complete'), ann, undefined, { 'if-match': '"1"' }),
-      (id: number, tab: number) =>
-        send('DELETE', pathFor(ann, tab, id), ann, undefined, { 'if-match': '"1"' }),
+        fromVersion1('PUT', pathFor(ann, tab, id), { title: `put ${tab}` }),
+      (id: number, tab: number) => fromVersion1('PATCH', pathFor(ann, tab, id, '/complete')),
+      (id: number, tab: number) => fromVersion1('DELETE', pathFor(ann, tab, id)),
     ];
     for (const write of kinds) {
-      const task = await createTask(ann, { title: 'five tabs' });
+      const task = await buildTask(api, ann, { title: 'five tabs' });
       const replies = await Promise.all([0, 1, 2, 3, 4].map((tab) => write(task.id, tab)));
       const ok = replies.filter((r) => r.status < 300);
       expect(ok).toHaveLength(1);
@@ -226,10 +203,12 @@ describe('If-Match: of concurrent writes from the same version exactly one wins'
   });
 
   it('without If-Match concurrent writes all apply: no version increment is lost', async () => {
-    const task = await createTask(ann, { title: 'unconditional' });
+    const task = await buildTask(api, ann, { title: 'unconditional' });
     const replies = await Promise.all(
       Array.from({ length: 6 }, (_, tab) =>
-        send('PATCH', pathFor(ann, tab, task.id), ann, { description: `tab ${tab}` }),
+        api
+          .json('PATCH', pathFor(ann, tab, task.id), ann, { description: `tab ${tab}` })
+          .then(replyOf),
       ),
     );
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
@@ -249,12 +228,10 @@ describe('Idempotency-Key on POST', () => {
   };
 
   it('five concurrent identical POSTs with one key: five identical 201s, one task', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const key = 'rent-2031-05';
     const replies = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        send('POST', '/api/tasks', user, original, { 'idempotency-key': key }),
-      ),
+      Array.from({ length: 5 }, () => postWithKey(user, original, key)),
     );
     expect(replies.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     const first = replies[0]!;
@@ -282,9 +259,7 @@ describe('Idempotency-Key on POST', () => {
 
     // Later, the same request spelled differently (keys reordered, title padded otherwise,
     // tags in other cases and repeated, the date as a date-time): still the same request.
-    const retry = await send(
-      'POST',
-      '/api/tasks',
+    const retry = await postWithKey(
       user,
       {
         due_date: '2031-05-01T00:00:00Z',
@@ -293,35 +268,32 @@ describe('Idempotency-Key on POST', () => {
         description: 'by transfer',
         title: '\tPay rent\n',
       },
-      { 'idempotency-key': key },
+      key,
     );
     expect(retry.status).toBe(201);
     expect(retry.body).toBe(first.body);
     // And through the other path family.
-    const viaUserPath = await send('POST', `/api/${user.id}/tasks`, user, original, {
-      'idempotency-key': key,
-    });
+    const viaUserPath = await postWithKey(user, original, key, `/api/${user.id}/tasks`);
     expect(viaUserPath.status).toBe(201);
     expect(taskOf(viaUserPath).id).toBe(task.id);
     expect(await rowsOf(user)).toHaveLength(1);
   });
 
   it('a retry returns the original response even after the task changed', async () => {
-    const user = await api.signUp();
-    const first = await send('POST', '/api/tasks', user, original, { 'idempotency-key': 'k-1' });
+    const user = await buildUser(api);
+    const first = await postWithKey(user, original, 'k-1');
     expect(first.status).toBe(201);
     const id = taskOf(first).id;
-    const patched = await send('PATCH', `/api/tasks/${id}`, user, { title: 'Paid' });
-    expect(patched.status).toBe(200);
-    const retry = await send('POST', '/api/tasks', user, original, { 'idempotency-key': 'k-1' });
+    expect((await api.json('PATCH', `/api/tasks/${id}`, user, { title: 'Paid' })).status).toBe(200);
+    const retry = await postWithKey(user, original, 'k-1');
     expect(retry.status).toBe(201);
     expect(retry.body).toBe(first.body);
     expect(await rowsOf(user)).toMatchObject([{ title: 'Paid', version: 2 }]);
   });
 
   it('the same key with another body is 422 idempotency_key_reused and creates nothing', async () => {
-    const user = await api.signUp();
-    const first = await send('POST', '/api/tasks', user, original, { 'idempotency-key': 'k-2' });
+    const user = await buildUser(api);
+    const first = await postWithKey(user, original, 'k-2');
     expect(first.status).toBe(201);
     for (const other of [
       { ...original, title: 'Pay the rent' },
@@ -331,7 +303,7 @@ describe('Idempotency-Key on POST', () => {
       { ...original, description: null },
       { ...original, status: 'in_progress' },
     ]) {
-      const reply = await send('POST', '/api/tasks', user, other, { 'idempotency-key': 'k-2' });
+      const reply = await postWithKey(user, other, 'k-2');
       expect(reply.status, JSON.stringify(other)).toBe(422);
       expect(codeOf(reply)).toBe('idempotency_key_reused');
     }
@@ -339,11 +311,9 @@ describe('Idempotency-Key on POST', () => {
   });
 
   it('concurrent POSTs with one key and different bodies: one 201, the rest 422', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const replies = await Promise.all(
-      ['one', 'two', 'three', 'four'].map((title) =>
-        send('POST', '/api/tasks', user, { title }, { 'idempotency-key': 'k-3' }),
-      ),
+      ['one', 'two', 'three', 'four'].map((title) => postWithKey(user, { title }, 'k-3')),
     );
     expect(replies.map((r) => r.status).sort()).toEqual([201, 422, 422, 422]);
     for (const reply of replies.filter((r) => r.status === 422)) {
@@ -354,10 +324,10 @@ describe('Idempotency-Key on POST', () => {
   });
 
   it('keys are per user: the same key used by another user creates their own task', async () => {
-    const [bob, cat] = [await api.signUp(), await api.signUp()];
+    const [bob, cat] = [await buildUser(api), await buildUser(api)];
     const [forBob, forCat] = await Promise.all([
-      send('POST', '/api/tasks', bob, original, { 'idempotency-key': 'shared-key' }),
-      send('POST', '/api/tasks', cat, original, { 'idempotency-key': 'shared-key' }),
+      postWithKey(bob, original, 'shared-key'),
+      postWithKey(cat, original, 'shared-key'),
     ]);
     expect([forBob.status, forCat.status]).toEqual([201, 201]);
     expect(taskOf(forBob).user_id).toBe(bob.id);
@@ -366,24 +336,20 @@ describe('Idempotency-Key on POST', () => {
     expect(await rowsOf(bob)).toHaveLength(1);
     expect(await rowsOf(cat)).toHaveLength(1);
     // A retry by either user gets back their own task.
-    const catAgain = await send('POST', '/api/tasks', cat, original, {
-      'idempotency-key': 'shared-key',
-    });
+    const catAgain = await postWithKey(cat, original, 'shared-key');
     expect(taskOf(catAgain).id).toBe(taskOf(forCat).id);
   });
 
   it('an invalid Idempotency-Key is 400 and creates nothing', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     for (const key of ['', 'x'.repeat(256), 'x'.repeat(300), 'has space', 'tab\there', 'é']) {
-      const reply = await send('POST', '/api/tasks', user, original, { 'idempotency-key': key });
+      const reply = await postWithKey(user, original, key);
       expect(reply.status, JSON.stringify(key)).toBe(400);
       expect(codeOf(reply)).toBe('bad_request');
     }
     expect(await rowsOf(user)).toHaveLength(0);
     // The longest key allowed works.
-    const longest = await send('POST', '/api/tasks', user, original, {
-      'idempotency-key': 'k'.repeat(255),
-    });
+    const longest = await postWithKey(user, original, 'k'.repeat(255));
     expect(longest.status).toBe(201);
     expect(await rowsOf(user)).toHaveLength(1);
   });

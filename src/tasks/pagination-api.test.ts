@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
+import { buildTask, buildUser } from '../../test/support/factories.js';
 import { type SortKey, type SortOrder, sortKeys } from './list-query.js';
 import { priorities } from './task.js';
 import type { TaskJson } from './task-json.js';
@@ -112,21 +113,17 @@ async function problemCode(response: Response): Promise<string> {
 
 const titlePool = ['alpha', 'Beta 3', 'gamma 1', 'Delta', 'épée 7', 'zeta 10', 'Zulu', 'aardvark'];
 
-function newTaskBody(next: (n: number) => number): Record<string, unknown> {
+/** Creates a task with random fields through the API; returns its id. */
+async function createRandomTask(user: TestUser, next: (n: number) => number): Promise<number> {
   const day = 1 + next(30);
-  return {
+  const task = await buildTask(api, user, {
     title: titlePool[next(titlePool.length)],
     priority: priorities[next(priorities.length)],
     due_date:
       next(4) === 0 ? null : `2031-03-${String(Math.min(day, 28)).padStart(2, '0')}T00:00:00Z`,
     tags: ['fresh'],
-  };
-}
-
-async function createTask(user: TestUser, body: Record<string, unknown>): Promise<number> {
-  const response = await api.json('POST', '/api/tasks', user, body);
-  expect(response.status).toBe(201);
-  return ((await response.json()) as TaskJson).id;
+  });
+  return task.id;
 }
 
 /** Ranks titles the way the database orders them (its collation, not JavaScript's). */
@@ -199,7 +196,7 @@ describe('walking every page while tasks are created and deleted between pages',
   it.each(combinations)(
     'sort=$sort order=$order: every task once, in order, the last page without a next link',
     async ({ sort, order }) => {
-      const user = await api.signUp();
+      const user = await buildUser(api);
       const initial = await seedTasks(user);
       const next = random(sortKeys.indexOf(sort) * 2 + (order === 'asc' ? 1 : 2));
       const limits = [17, 40];
@@ -221,7 +218,7 @@ describe('walking every page while tasks are created and deleted between pages',
         const limit = Number(new URL(path, BASE_URL).searchParams.get('limit'));
         // The first page is read alone; later pages race a create.
         const racing: Promise<number | undefined> =
-          pageNumber === 0 ? Promise.resolve(undefined) : createTask(user, newTaskBody(next));
+          pageNumber === 0 ? Promise.resolve(undefined) : createRandomTask(user, next);
         const [page, racedId] = await Promise.all([getPage(user, path), racing]);
         if (racedId !== undefined) createdRacing.add(racedId);
         expect(page.status).toBe(200);
@@ -247,9 +244,9 @@ describe('walking every page while tasks are created and deleted between pages',
           api.json('DELETE', `/api/tasks/${victim.id}`, user).then((r) => {
             expect(r.status).toBe(204);
           }),
-          createTask(user, newTaskBody(next)),
-          createTask(user, newTaskBody(next)),
-          createTask(user, newTaskBody(next)),
+          createRandomTask(user, next),
+          createRandomTask(user, next),
+          createRandomTask(user, next),
         ]);
         for (const id of ids) if (id !== undefined) createdBetween.add(id);
         path = withLimit(page.next, limits[pageNumber % 2]!);
@@ -301,7 +298,7 @@ describe('cursors', () => {
   let cursor: string;
   let firstPage: TaskJson[];
   beforeAll(async () => {
-    user = await api.signUp();
+    user = await buildUser(api);
     await seedTasks(user);
     const page = await getPage(user, '/api/tasks?limit=10');
     expect(page.status).toBe(200);
@@ -341,8 +338,15 @@ describe('cursors', () => {
   });
 
   it('refuses a cursor that is not one of ours', async () => {
-    const forged = Buffer.from(JSON.stringify({ p: ['2031-01-01T00:00:00.000Z', 5], f: 'x' }));
-    for (const bad of ['not-a-cursor', 'e30', forged.toString('base64url'), `${cursor}x`]) {
+    const encoded = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const bad of [
+      'not-a-cursor',
+      '!!!',
+      'e30',
+      encoded([1, 2, 3]),
+      encoded({ p: ['2031-01-01T00:00:00.000Z', 5], f: 'x' }),
+      `${cursor}x`,
+    ]) {
       await refused(`cursor=${encodeURIComponent(bad)}`);
     }
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
-import { insertUser } from '../../test/support/factories.js';
+import { expectProblem } from '../../test/support/api-assertions.js';
+import { buildTask, buildUser, insertUser } from '../../test/support/factories.js';
 import { openTestDatabase } from '../../test/support/test-database.js';
 import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
@@ -28,30 +29,27 @@ describe('the task cap on the API', () => {
   afterAll(() => api.close());
 
   it('refuses the task after the cap with 422 task_limit_reached, and takes one after a delete', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const ids: number[] = [];
-    for (let i = 0; i < CAP; i++) {
-      const created = await api.json('POST', '/api/tasks', user, { title: `task ${i}` });
-      expect(created.status).toBe(201);
-      ids.push(((await created.json()) as { id: number }).id);
-    }
-    const refused = await api.json('POST', '/api/tasks', user, { title: 'one too many' });
-    expect(refused.status).toBe(422);
-    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await refused.json()).toMatchObject({ status: 422, code: 'task_limit_reached' });
+    for (let i = 0; i < CAP; i++) ids.push((await buildTask(api, user, { title: `task ${i}` })).id);
+    await expectProblem(
+      await api.json('POST', '/api/tasks', user, { title: 'one too many' }),
+      422,
+      'task_limit_reached',
+    );
 
     // Another user has a cap of their own.
-    const other = await api.signUp();
-    expect((await api.json('POST', '/api/tasks', other, { title: 'mine' })).status).toBe(201);
+    const other = await buildUser(api);
+    await buildTask(api, other, { title: 'mine' });
 
     expect((await api.json('DELETE', `/api/tasks/${ids[0]}`, user)).status).toBe(204);
-    expect((await api.json('POST', '/api/tasks', user, { title: 'room again' })).status).toBe(201);
+    await buildTask(api, user, { title: 'room again' });
     const list = (await (await api.json('GET', '/api/tasks', user)).json()) as unknown[];
     expect(list).toHaveLength(CAP);
   });
 
   it('lets concurrent creates fill the cap exactly', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const responses = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
         api.json('POST', '/api/tasks', user, { title: `racing ${i}` }),
@@ -64,13 +62,11 @@ describe('the task cap on the API', () => {
   });
 
   it('still answers the retry of a create that was made before the cap was reached', async () => {
-    const user = await api.signUp();
+    const user = await buildUser(api);
     const headers = { 'idempotency-key': 'create-once' };
     const first = await api.json('POST', '/api/tasks', user, { title: 'kept' }, headers);
     expect(first.status).toBe(201);
-    for (let i = 1; i < CAP; i++) {
-      expect((await api.json('POST', '/api/tasks', user, { title: `t${i}` })).status).toBe(201);
-    }
+    for (let i = 1; i < CAP; i++) await buildTask(api, user, { title: `t${i}` });
     const retry = await api.json('POST', '/api/tasks', user, { title: 'kept' }, headers);
     expect(retry.status).toBe(201);
     expect(await retry.json()).toEqual(await first.json());

@@ -12,6 +12,8 @@ import {
   freePort,
   type PostgresCluster,
 } from '../../support/postgres-cluster.js';
+import { httpClient, type TestUser } from '../support/api.js';
+import { buildUser } from '../support/factories.js';
 import { type PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
 import {
   bundleServer,
@@ -22,7 +24,12 @@ import {
   type ServerBundle,
   spawnServe,
 } from '../support/serve-process.js';
-import { type LoadClient, type LoadReport, startWriteLoad } from '../support/write-load.js';
+import {
+  type LoadClient,
+  type LoadReport,
+  startWriteLoad,
+  type WriteLoad,
+} from '../support/write-load.js';
 
 // Durability under faults: a real `todo serve` process under concurrent writes (each with an
 // Idempotency-Key, sent again after a cut-off answer), while the server is killed, one of
@@ -129,6 +136,8 @@ describe('durability under faults: no acknowledged write lost', () => {
     BETTER_AUTH_URL: PUBLIC_URL,
     BETTER_AUTH_SECRET: SECRET,
     AUTH_RATE_LIMIT: 'off',
+    // The same few users write for several minutes: far past a per-user limit.
+    API_WRITE_LIMIT_PER_MINUTE: 'off',
     LOG_LEVEL: 'warn',
     DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
     DB_CONNECT_RETRIES: '0',
@@ -145,41 +154,19 @@ describe('durability under faults: no acknowledged write lost', () => {
 
   /** Signs users up on a running server; half the clients use JWTs, half session tokens. */
   async function signUpClients(url: string, label: string): Promise<LoadClient[]> {
-    const result: LoadClient[] = [];
-    const users: Array<{ session: string; jwt: string }> = [];
+    const users: TestUser[] = [];
     for (let i = 0; i < USERS; i++) {
-      const credentials = {
-        email: `${label}-${i}@example.test`,
-        password: 'correct-horse-battery',
-      };
-      const headers = { 'content-type': 'application/json', origin: PUBLIC_URL };
-      const signUp = await fetch(`${url}/api/auth/sign-up/email`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ ...credentials, name: `${label} ${i}` }),
-      });
-      if (signUp.status !== 200)
-        throw new Error(`sign-up: ${signUp.status} ${await signUp.text()}`);
-      // Sign-up starts no session (it answers alike for taken emails): sign in for one.
-      const response = await fetch(`${url}/api/auth/sign-in/email`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(credentials),
-      });
-      if (response.status !== 200)
-        throw new Error(`sign-in: ${response.status} ${await response.text()}`);
-      const session = response.headers.get('set-auth-token')!;
-      const token = await fetch(`${url}/api/auth/token`, {
-        headers: { authorization: `Bearer ${session}` },
-      });
-      const { token: jwt } = (await token.json()) as { token: string };
-      users.push({ session, jwt });
+      users.push(
+        await buildUser(httpClient(url, PUBLIC_URL), {
+          email: `${label}-${i}@example.test`,
+          name: `${label} ${i}`,
+        }),
+      );
     }
-    for (let i = 0; i < CLIENTS; i++) {
+    return Array.from({ length: CLIENTS }, (_, i) => {
       const user = users[i % USERS]!;
-      result.push({ authorization: `Bearer ${i % 2 === 0 ? user.jwt : user.session}` });
-    }
-    return result;
+      return { authorization: `Bearer ${i % 2 === 0 ? user.jwt : user.sessionToken}` };
+    });
   }
 
   /** Acknowledged writes missing (or changed) in the database, and titles written twice. */
@@ -194,6 +181,21 @@ describe('durability under faults: no acknowledged write lost', () => {
     const titles = rows.map((r: { title: string }) => r.title);
     const duplicates = titles.length - new Set(titles).size;
     return { lost, duplicates };
+  }
+
+  /** A write load on `url` that has written for a second: what every fault is injected into. */
+  async function steadyLoad(url: string, label: string): Promise<WriteLoad> {
+    const load = startWriteLoad({ url, clients, label });
+    await load.waitForSuccessAfter(performance.now(), 10_000);
+    await sleep(1_000);
+    return load;
+  }
+
+  /** Lets the load run `settleMs` more, stops it, and checks its writes against the database. */
+  async function stopLoad(load: WriteLoad, label: string, settleMs = 500) {
+    await sleep(settleMs);
+    const report = await load.stop();
+    return { report, ...(await checkAgainstDatabase(report, label)) };
   }
 
   beforeAll(async () => {
@@ -235,9 +237,7 @@ describe('durability under faults: no acknowledged write lost', () => {
     await first.waitReady();
     clients = await signUpClients(first.url, 'users');
 
-    const load = startWriteLoad({ url: first.url, clients, label: 'kill9' });
-    await load.waitForSuccessAfter(performance.now(), 10_000);
-    await sleep(1_000);
+    const load = await steadyLoad(first.url, 'kill9');
     first.child.kill('SIGKILL');
     await first.exited;
     const restartedAt = performance.now();
@@ -245,10 +245,7 @@ describe('durability under faults: no acknowledged write lost', () => {
     shared = second;
     await second.waitReady();
     const recovered = await load.waitForSuccessAfter(restartedAt, RESTART_WITHIN_MS);
-    await sleep(500);
-    const report = await load.stop();
-
-    const { lost, duplicates } = await checkAgainstDatabase(report, 'kill9');
+    const { report, lost, duplicates } = await stopLoad(load, 'kill9');
     const figures = judge(
       'kill -9 of the server, 1 worker',
       report,
@@ -275,9 +272,7 @@ describe('durability under faults: no acknowledged write lost', () => {
 
   it('PostgreSQL stopped with -m immediate and started again: only 503 + Retry-After meanwhile, recovers by itself', async () => {
     const server = await sharedServer();
-    const load = startWriteLoad({ url: server.url, clients, label: 'pgcrash' });
-    await load.waitForSuccessAfter(performance.now(), 10_000);
-    await sleep(1_000);
+    const load = await steadyLoad(server.url, 'pgcrash');
     await cluster.stop('immediate');
     // From here on nothing can commit: a 2xx to a write sent later would be a lie.
     const crashedAt = performance.now();
@@ -287,10 +282,7 @@ describe('durability under faults: no acknowledged write lost', () => {
     await cluster.start();
     const restartedAt = performance.now();
     const recovered = await load.waitForSuccessAfter(restartedAt, RECOVER_WITHIN_MS);
-    await sleep(500);
-    const report = await load.stop();
-
-    const { lost, duplicates } = await checkAgainstDatabase(report, 'pgcrash');
+    const { report, lost, duplicates } = await stopLoad(load, 'pgcrash');
     const during = report.answers.filter((a) => a.sentAt >= crashedAt && a.at <= startedAt);
     const figures = judge(
       'PostgreSQL -m immediate, then start',
@@ -311,9 +303,7 @@ describe('durability under faults: no acknowledged write lost', () => {
 
   it('PostgreSQL frozen (SIGSTOP) for 5 s, then SIGCONT: only 2xx or 503, recovers', async () => {
     const server = await sharedServer();
-    const load = startWriteLoad({ url: server.url, clients, label: 'pgfreeze' });
-    await load.waitForSuccessAfter(performance.now(), 10_000);
-    await sleep(1_000);
+    const load = await steadyLoad(server.url, 'pgfreeze');
     const postmaster = Number(
       readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
     );
@@ -332,10 +322,7 @@ describe('durability under faults: no acknowledged write lost', () => {
     for (const pid of frozen.reverse()) process.kill(pid, 'SIGCONT');
     const thawedAt = performance.now();
     const recovered = await load.waitForSuccessAfter(thawedAt, RECOVER_WITHIN_MS);
-    await sleep(500);
-    const report = await load.stop();
-
-    const { lost, duplicates } = await checkAgainstDatabase(report, 'pgfreeze');
+    const { report, lost, duplicates } = await stopLoad(load, 'pgfreeze');
     const figures = judge(
       'PostgreSQL SIGSTOP 5 s, then SIGCONT',
       report,
@@ -371,9 +358,7 @@ describe('durability under faults: no acknowledged write lost', () => {
     const before = await workersUp(2, 20_000);
     expect(before).toHaveLength(2);
 
-    const load = startWriteLoad({ url: primary.url, clients, label: 'worker' });
-    await load.waitForSuccessAfter(performance.now(), 10_000);
-    await sleep(1_000);
+    const load = await steadyLoad(primary.url, 'worker');
     const victim = before[0]!;
     const killedAt = performance.now();
     process.kill(victim, 'SIGKILL');
@@ -388,11 +373,8 @@ describe('durability under faults: no acknowledged write lost', () => {
       if (replacement === undefined) await sleep(50);
     }
     const replacedAt = performance.now();
-    await sleep(1_500);
-    const report = await load.stop();
+    const { report, lost, duplicates } = await stopLoad(load, 'worker', 1_500);
     const after = childPids(primary.pid).filter(isRunning);
-
-    const { lost, duplicates } = await checkAgainstDatabase(report, 'worker');
     judge(
       'kill -9 of 1 of 2 workers',
       report,
@@ -424,19 +406,14 @@ describe('durability under faults: no acknowledged write lost', () => {
     });
     await server.waitReady();
 
-    const load = startWriteLoad({ url: server.url, clients, label: 'bouncer' });
-    await load.waitForSuccessAfter(performance.now(), 10_000);
-    await sleep(1_000);
+    const load = await steadyLoad(server.url, 'bouncer');
     await bouncer.stop();
     bouncer = await startPgBouncer({ ...bouncerOptions, port: bouncer.port });
     bouncers.push(bouncer);
     const restartedAt = performance.now();
     const recovered = await load.waitForSuccessAfter(restartedAt, RECOVER_WITHIN_MS);
-    await sleep(500);
-    const report = await load.stop();
+    const { report, lost, duplicates } = await stopLoad(load, 'bouncer');
     await server.stop();
-
-    const { lost, duplicates } = await checkAgainstDatabase(report, 'bouncer');
     const figures = judge(
       'PgBouncer restart (transaction mode)',
       report,

@@ -1,17 +1,16 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, serializeError } from '../../src/logger.js';
-import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../support/api.js';
+import { serializeError } from '../../src/logger.js';
+import { authPost, startTestApi, type TestApi, type TestUser } from '../support/api.js';
+import { buildUser } from '../support/factories.js';
 import { type FaultyPool, injectFaults, sqlError } from '../support/faulty-pool.js';
+import { captureLogs, type LogLine } from '../support/logs.js';
 
 // Query parameters never reach the log: a session lookup's parameter is the session token
 // itself. Every error path is provoked with the token in flight — the 500 handler, the 503
 // path, Better Auth's own error line — and the whole captured log is searched for it.
 
-interface LogLine {
-  level: string;
-  msg?: string;
-  request_id?: string;
+interface ErrorLine extends LogLine {
   component?: string;
   err?: {
     type?: string;
@@ -20,13 +19,10 @@ interface LogLine {
     code?: string;
     cause?: { type?: string; message?: string; cause?: { type?: string; code?: string } };
   };
-  [key: string]: unknown;
 }
 
 describe('error logs carry no query parameters and name their request', () => {
-  const raw: string[] = [];
-  const logger = createLogger('debug', { write: (line: string) => raw.push(line) });
-  const lines = () => raw.map((line) => JSON.parse(line) as LogLine);
+  const logs = captureLogs<ErrorLine>('debug');
   let api: TestApi;
   let user: TestUser;
   let pool: FaultyPool;
@@ -41,8 +37,8 @@ describe('error logs carry no query parameters and name their request', () => {
     });
 
   beforeAll(async () => {
-    api = await startTestApi({ env: { LOG_LEVEL: 'debug' }, logger });
-    user = await api.signUp();
+    api = await startTestApi({ env: { LOG_LEVEL: 'debug' }, logger: logs.logger });
+    user = await buildUser(api);
     tokenId = user.sessionToken.split('.')[0]!;
     expect(tokenId.length).toBeGreaterThanOrEqual(16);
     pool = injectFaults(api.db);
@@ -75,10 +71,9 @@ describe('error logs carry no query parameters and name their request', () => {
       [undefined, 503],
     ] as const) {
       pool.failNext(1, fault);
-      const signIn = await api.request('/api/auth/sign-in/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: BASE_URL },
-        body: JSON.stringify({ email: user.email, password: user.password }),
+      const signIn = await authPost(api, '/api/auth/sign-in/email', {
+        email: user.email,
+        password: user.password,
       });
       expect(signIn.status).toBe(status);
     }
@@ -89,7 +84,7 @@ describe('error logs carry no query parameters and name their request', () => {
   });
 
   it('never writes the session token, in any field of any line', () => {
-    const log = raw.join('\n');
+    const log = logs.text();
     expect(log).toContain('unhandled error');
     expect(log).not.toContain(tokenId);
     expect(log).not.toContain(user.sessionToken);
@@ -97,7 +92,7 @@ describe('error logs carry no query parameters and name their request', () => {
   });
 
   it('logs the 500 by structure: type, code and message of each error in the chain', () => {
-    const line = lines().find((l) => l.msg === 'unhandled error');
+    const line = logs.lines.find((l) => l.msg === 'unhandled error');
     expect(line?.request_id).toBe(requestIds.internal);
     expect(line?.err?.type).toBe('APIError');
     expect(line?.err?.cause?.type).toBe('DrizzleQueryError');
@@ -109,7 +104,9 @@ describe('error logs carry no query parameters and name their request', () => {
   });
 
   it("gives Better Auth's own error lines the request id", () => {
-    const authLines = lines().filter((l) => l.component === 'better-auth' && l.level === 'error');
+    const authLines = logs.lines.filter(
+      (l) => l.component === 'better-auth' && l.level === 'error',
+    );
     expect(authLines.length).toBeGreaterThan(0);
     for (const line of authLines) expect(line.request_id).toMatch(/\S/);
     const ids = new Set(authLines.map((l) => l.request_id));
@@ -117,12 +114,12 @@ describe('error logs carry no query parameters and name their request', () => {
   });
 
   it("keeps a line's own request_id over the context one, once", () => {
-    for (const text of raw) expect(text.match(/"request_id"/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    for (const text of logs.raw)
+      expect(text.match(/"request_id"/g)?.length ?? 0).toBeLessThanOrEqual(1);
   });
 
   it('serializes an error logged as the first argument without its parameters', () => {
-    const captured: string[] = [];
-    const direct = createLogger('info', { write: (line: string) => captured.push(line) });
+    const { logger: direct, raw: captured } = captureLogs('info');
     const error = new DrizzleQueryError(
       'select * from sessions where token = $1',
       ['s3cr3t-token-value'],

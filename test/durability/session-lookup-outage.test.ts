@@ -1,9 +1,8 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { isDatabaseUnavailable } from '../../src/db/database.js';
-import { createLogger } from '../../src/logger.js';
-import { BASE_URL, startTestApi, type TestApi, type TestUser } from '../support/api.js';
+import { authPost, startTestApi, type TestApi, type TestUser, testApp } from '../support/api.js';
+import { buildUser } from '../support/factories.js';
 import { type FaultyPool, injectFaults, sqlError } from '../support/faulty-pool.js';
 
 // A session lookup (or a JWT key load, or a Better Auth endpoint) that fails because the
@@ -23,7 +22,7 @@ describe('a connection that fails once, then the database answers again', () => 
 
   beforeAll(async () => {
     api = await startTestApi();
-    user = await api.signUp();
+    user = await buildUser(api);
     pool = injectFaults(api.db);
   });
 
@@ -55,22 +54,17 @@ describe('a connection that fails once, then the database answers again', () => 
   });
 
   it('answers 503 with Retry-After to a JWT when loading the signing keys fails', async () => {
-    const cold = buildApp(api.config, createLogger('silent'), api.db);
+    const cold = testApp(api.config, api.db);
     pool.failNext();
-    await expectUnavailable(
-      await cold.request(`${BASE_URL}/api/tasks`, {
-        headers: { authorization: `Bearer ${user.jwt}` },
-      }),
-    );
+    await expectUnavailable(await cold.json('GET', '/api/tasks', user));
   });
 
   it('answers 503 with Retry-After from a Better Auth endpoint', async () => {
     pool.failNext();
     await expectUnavailable(
-      await api.request('/api/auth/sign-in/email', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: BASE_URL },
-        body: JSON.stringify({ email: user.email, password: user.password }),
+      await authPost(api, '/api/auth/sign-in/email', {
+        email: user.email,
+        password: user.password,
       }),
     );
   });

@@ -2,7 +2,6 @@ import { expect } from 'vitest';
 import type { ErrorCode } from '../../src/errors.js';
 import type { Problem } from '../../src/http/problem.js';
 import type { TaskJson } from '../../src/tasks/task-json.js';
-import type { TestUser } from './api.js';
 
 // Assertions shared by the HTTP API tests: the JSON shape of a task, of a
 // problem, and the promise that nothing internal ever reaches a client.
@@ -11,12 +10,6 @@ import type { TestUser } from './api.js';
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-/** The two path families of every task route. */
-export const pathFamilies = [
-  { family: '/api/tasks', base: (_user: TestUser) => '/api/tasks' },
-  { family: '/api/{user_id}/tasks', base: (user: TestUser) => `/api/${user.id}/tasks` },
-] as const;
 
 /** The 17 fields of a task in the API's JSON, sorted. */
 export const taskKeys = [

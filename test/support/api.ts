@@ -6,18 +6,19 @@ import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import type { AppEnv } from '../../src/http/context.js';
-import { createLogger, type Logger } from '../../src/logger.js';
+import type { Logger } from '../../src/logger.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import {
   createAppRole,
   createTestDatabase,
   dropRole,
   openServerDatabase,
+  silentLogger,
   type TestDatabase,
 } from './test-database.js';
 
 // The whole application over a fresh migrated database, connected as a role that is not a
-// superuser so row-level security is live, with helpers to sign users up.
+// superuser so row-level security is live. The one place a test builds the app.
 
 export const BASE_URL = 'http://localhost:3000';
 
@@ -34,14 +35,11 @@ export interface TestUser {
   jwt: string;
 }
 
-export interface TestApi {
-  app: OpenAPIHono<AppEnv>;
-  config: Config;
-  database: TestDatabase;
-  /** The app's own connection (as the non-superuser role). */
-  db: Database;
-  metrics: Metrics;
-  /** In-process request: path relative to BASE_URL. */
+/** Requests to one running app, in process or over a socket. */
+export interface HttpClient {
+  /** The site's own origin, as a browser on it sends in Origin. */
+  origin: string;
+  /** A request to a path of the app. */
   request(path: string, init?: RequestInit): Promise<Response>;
   /** Request with a JSON body and the user's JWT (or no auth when user is undefined). */
   json(
@@ -51,7 +49,18 @@ export interface TestApi {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<Response>;
-  signUp(overrides?: { email?: string; name?: string; password?: string }): Promise<TestUser>;
+}
+
+export interface AppClient extends HttpClient {
+  app: OpenAPIHono<AppEnv>;
+}
+
+export interface TestApi extends AppClient {
+  config: Config;
+  database: TestDatabase;
+  /** The app's own connection (as the non-superuser role). */
+  db: Database;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -60,27 +69,28 @@ export interface TestApiOptions {
   logger?: Logger;
 }
 
-export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
-  const database = await createTestDatabase();
-  const { role, url } = await createAppRole(database);
-  const config = loadConfig({
+/** The configuration of a test app on `databaseUrl`: a fresh secret, limits off, silent. */
+export function testConfig(databaseUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: url,
+    DATABASE_URL: databaseUrl,
     BETTER_AUTH_URL: BASE_URL,
     BETTER_AUTH_SECRET: randomBytes(32).toString('hex'),
     AUTH_RATE_LIMIT: 'off',
     // Suites that write a lot (fuzzing, races) would hit it; its own tests turn it on.
     API_WRITE_LIMIT_PER_MINUTE: 'off',
     LOG_LEVEL: 'silent',
-    ...options.env,
+    ...env,
   });
-  const db = openServerDatabase(url, 10);
-  const metrics = new Metrics();
-  const app = buildApp(config, options.logger ?? createLogger('silent'), db, metrics);
-  const request = (path: string, init?: RequestInit) =>
-    Promise.resolve(app.request(`${BASE_URL}${path}`, init));
-  const json: TestApi['json'] = (method, path, user, body, headers = {}) =>
-    request(path, {
+}
+
+/** A client for any fetch function: the app's own, or the network's for a listening server. */
+function clientOf(
+  origin: string,
+  fetchPath: (path: string, init?: RequestInit) => Promise<Response>,
+): HttpClient {
+  const json: HttpClient['json'] = (method, path, user, body, headers = {}) =>
+    fetchPath(path, {
       method,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -89,55 +99,52 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  let counter = 0;
-  const signUp: TestApi['signUp'] = async (overrides = {}) => {
-    counter++;
-    const email =
-      overrides.email ?? `user-${randomBytes(4).toString('hex')}-${counter}@example.test`;
-    const password = overrides.password ?? 'correct-horse-battery';
-    const name = overrides.name ?? `User ${counter}`;
-    const response = await request('/api/auth/sign-up/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: BASE_URL },
-      body: JSON.stringify({ email, password, name }),
-    });
-    if (response.status !== 200)
-      throw new Error(`sign-up failed: ${response.status} ${await response.text()}`);
-    await response.body?.cancel();
-    // Sign-up gives no session (it must not tell a new email from a taken one): sign in.
-    const signIn = await request('/api/auth/sign-in/email', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: BASE_URL },
-      body: JSON.stringify({ email, password }),
-    });
-    if (signIn.status !== 200)
-      throw new Error(`sign-in after sign-up failed: ${signIn.status} ${await signIn.text()}`);
-    const body = (await signIn.json()) as { user: { id: string } };
-    const sessionToken = signIn.headers.get('set-auth-token')!;
-    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
-    const tokenResponse = await request('/api/auth/token', {
-      headers: { authorization: `Bearer ${sessionToken}` },
-    });
-    const { token: jwt } = (await tokenResponse.json()) as { token: string };
-    return {
-      id: body.user.id,
-      email: email.toLowerCase(),
-      name,
-      password,
-      sessionToken,
-      cookie,
-      jwt,
-    };
-  };
+  return { origin, request: fetchPath, json };
+}
+
+/** The app over `db`, in process. */
+export function testApp(
+  config: Config,
+  db: Database,
+  options: { logger?: Logger; metrics?: Metrics } = {},
+): AppClient {
+  const app = buildApp(config, options.logger ?? silentLogger, db, options.metrics);
+  const request = (path: string, init?: RequestInit) =>
+    Promise.resolve(app.request(`${BASE_URL}${path}`, init));
+  return { app, ...clientOf(BASE_URL, request) };
+}
+
+/** A server listening at `url` whose public origin is `origin`. */
+export function httpClient(url: string, origin = url): HttpClient {
+  return clientOf(origin, (path, init) => fetch(`${url}${path}`, init));
+}
+
+/** A POST to Better Auth with a JSON body, from the site's own origin unless told another. */
+export function authPost(
+  client: Pick<HttpClient, 'origin' | 'request'>,
+  path: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return client.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: client.origin, ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const { role, url } = await createAppRole(database);
+  const config = testConfig(url, options.env);
+  const db = openServerDatabase(url, 10);
+  const metrics = new Metrics();
   return {
-    app,
+    ...testApp(config, db, { logger: options.logger, metrics }),
     config,
     database,
     db,
     metrics,
-    request,
-    json,
-    signUp,
     async close() {
       await db.close();
       await dropRole(role, database).catch(() => {});

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Database } from '../../src/db/database.js';
+import type { Database, Queryable } from '../../src/db/database.js';
 import { openEmbeddedDatabase } from '../../src/db/embedded-database.js';
 import { Migrator } from '../../src/db/migrator.js';
 import { runtimeGroupRole } from '../../src/db/roles.js';
@@ -40,6 +40,20 @@ export async function adminQuery(sql: string, params: unknown[] = []): Promise<p
   } finally {
     await client.end();
   }
+}
+
+/** Rows of `table` matching the SQL condition `where` (with `params`). */
+export async function countRows(
+  db: Queryable,
+  table: string,
+  where = 'true',
+  params: unknown[] = [],
+): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${table} WHERE ${where}`,
+    params,
+  );
+  return row!.n;
 }
 
 export function openServerDatabase(url: string, poolMax = 5): Database {
