@@ -14,7 +14,8 @@ import {
 } from '../../support/postgres-cluster.js';
 import { httpClient, type TestUser } from '../support/api.js';
 import { buildUser } from '../support/factories.js';
-import { type PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
+import { type PgBouncer, pgbouncerBinary, startPgBouncer } from '../support/pgbouncer.js';
+import { toolAvailable } from '../support/required-tool.js';
 import {
   bundleServer,
   childPids,
@@ -120,6 +121,12 @@ function judge(
   expectOnly503WithRetryAfter(report);
   return figures;
 }
+
+const hasPgBouncer = toolAvailable(
+  pgbouncerBinary,
+  'apt-get install -y pgbouncer',
+  'the PgBouncer restart in test/durability/faults.test.ts',
+);
 
 describe('durability under faults: no acknowledged write lost', () => {
   let cluster: PostgresCluster;
@@ -390,39 +397,43 @@ describe('durability under faults: no acknowledged write lost', () => {
     await primary.stop();
   }, 180_000);
 
-  it('PgBouncer (transaction mode) restarted under writes: only 503 + Retry-After, recovers', async () => {
-    const bouncerOptions = {
-      database: DATABASE,
-      users: [APP_ROLE],
-      poolSize: 4,
-      serverPort: cluster.port,
-    };
-    let bouncer = await startPgBouncer(bouncerOptions);
-    bouncers.push(bouncer);
-    const server = serve({
-      port: await freePort(),
-      cwd,
-      env: serverEnv(bouncer.urlFor(APP_ROLE)),
-    });
-    await server.waitReady();
+  it.skipIf(!hasPgBouncer)(
+    'PgBouncer (transaction mode) restarted under writes: only 503 + Retry-After, recovers',
+    async () => {
+      const bouncerOptions = {
+        database: DATABASE,
+        users: [APP_ROLE],
+        poolSize: 4,
+        serverPort: cluster.port,
+      };
+      let bouncer = await startPgBouncer(bouncerOptions);
+      bouncers.push(bouncer);
+      const server = serve({
+        port: await freePort(),
+        cwd,
+        env: serverEnv(bouncer.urlFor(APP_ROLE)),
+      });
+      await server.waitReady();
 
-    const load = await steadyLoad(server.url, 'bouncer');
-    await bouncer.stop();
-    bouncer = await startPgBouncer({ ...bouncerOptions, port: bouncer.port });
-    bouncers.push(bouncer);
-    const restartedAt = performance.now();
-    const recovered = await load.waitForSuccessAfter(restartedAt, RECOVER_WITHIN_MS);
-    const { report, lost, duplicates } = await stopLoad(load, 'bouncer');
-    await server.stop();
-    const figures = judge(
-      'PgBouncer restart (transaction mode)',
-      report,
-      { lost, duplicates },
-      seconds(restartedAt, recovered?.at),
-    );
-    expect(report.networkErrors).toBe(0);
-    expect(figures.recoverSeconds * 1000).toBeLessThan(RECOVER_WITHIN_MS);
-  }, 90_000);
+      const load = await steadyLoad(server.url, 'bouncer');
+      await bouncer.stop();
+      bouncer = await startPgBouncer({ ...bouncerOptions, port: bouncer.port });
+      bouncers.push(bouncer);
+      const restartedAt = performance.now();
+      const recovered = await load.waitForSuccessAfter(restartedAt, RECOVER_WITHIN_MS);
+      const { report, lost, duplicates } = await stopLoad(load, 'bouncer');
+      await server.stop();
+      const figures = judge(
+        'PgBouncer restart (transaction mode)',
+        report,
+        { lost, duplicates },
+        seconds(restartedAt, recovered?.at),
+      );
+      expect(report.networkErrors).toBe(0);
+      expect(figures.recoverSeconds * 1000).toBeLessThan(RECOVER_WITHIN_MS);
+    },
+    90_000,
+  );
 
   it('kill -9 of the server on the embedded database: every acknowledged write is there after restart', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'durability-embedded-'));
