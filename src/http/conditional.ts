@@ -53,3 +53,25 @@ export async function writeIfMatch<T>(request: ConditionalWrite<T>): Promise<T> 
   if (result === undefined) throw request.notFound();
   return result;
 }
+
+/**
+ * A conditional write to one resource of the caller's (a task, a list): how to read its
+ * current version, and the error when there is no such resource.
+ */
+export function conditionalWriter(resource: {
+  currentVersion(userId: string, id: number): Promise<number | undefined>;
+  notFound(): AppError;
+}) {
+  return <T>(
+    userId: string,
+    id: number,
+    ifMatch: string | undefined,
+    write: (version?: number) => Promise<T | undefined>,
+  ) =>
+    writeIfMatch({
+      ifMatch,
+      currentVersion: () => resource.currentVersion(userId, id),
+      write,
+      notFound: resource.notFound,
+    });
+}

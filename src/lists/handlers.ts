@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { fail } from '../errors.js';
-import { etagOf, writeIfMatch } from '../http/conditional.js';
+import { conditionalWriter, etagOf } from '../http/conditional.js';
 import type { AppEnv } from '../http/context.js';
 import type { List, ListFields } from './list.js';
 import { listToJson } from './list-json.js';
@@ -14,18 +14,10 @@ import type { ListPatchBody } from './schemas.js';
 export function registerListHandlers(app: OpenAPIHono<AppEnv>, lists: ListRepository): void {
   const withEtag = (list: List) => ({ ETag: etagOf(list.version) });
   /** A write to one list of the caller's under the request's If-Match. */
-  const writeList = <T>(
-    userId: string,
-    id: number,
-    ifMatch: string | undefined,
-    write: (version?: number) => Promise<T | undefined>,
-  ) =>
-    writeIfMatch({
-      ifMatch,
-      currentVersion: async () => (await lists.get(userId, id))?.version,
-      write,
-      notFound: fail.listNotFound,
-    });
+  const writeList = conditionalWriter({
+    currentVersion: async (userId, id) => (await lists.get(userId, id))?.version,
+    notFound: fail.listNotFound,
+  });
 
   app.openapi(routes.list, async (c) => {
     return c.json((await lists.all(c.get('user').id)).map(listToJson), 200);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { fail } from '../errors.js';
-import { etagOf, writeIfMatch } from '../http/conditional.js';
+import { conditionalWriter, etagOf } from '../http/conditional.js';
 import type { AppEnv } from '../http/context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { defaultOrder, type ListQuery, type ListSelection } from './list-query.js';
@@ -22,18 +22,10 @@ export function registerTaskHandlers(
   const routes = taskRoutes(base);
   const withEtag = (task: Task) => ({ ETag: etagOf(task.version) });
   /** A write to one task of the caller's under the request's If-Match. */
-  const writeTask = <T>(
-    userId: string,
-    id: number,
-    ifMatch: string | undefined,
-    write: (version?: number) => Promise<T | undefined>,
-  ) =>
-    writeIfMatch({
-      ifMatch,
-      currentVersion: async () => (await tasks.get(userId, id))?.version,
-      write,
-      notFound: fail.taskNotFound,
-    });
+  const writeTask = conditionalWriter({
+    currentVersion: async (userId, id) => (await tasks.get(userId, id))?.version,
+    notFound: fail.taskNotFound,
+  });
 
   app.openapi(routes.list, async (c) => {
     const { list, selection } = toListQuery(c.req.valid('query'));
