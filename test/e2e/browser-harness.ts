@@ -268,3 +268,23 @@ export async function tabTo(page: Page, name: string, maxPresses = 40): Promise<
   }
   throw new Error(`Tab never reached "${name}" (last: ${await focusedName(page)})`);
 }
+
+/** GET an API path as the page's signed-in user (its session cookie); must answer 200. */
+export async function apiGet<T>(page: Page, path: string): Promise<T> {
+  const response = await page.request.get(path);
+  expect(response.status(), path).toBe(200);
+  return (await response.json()) as T;
+}
+
+/** The item of a page's API answer with this name or title; fails when there is none. */
+export async function apiFind<T extends { name: string } | { title: string }>(
+  page: Page,
+  path: string,
+  label: string,
+): Promise<T> {
+  const found = (await apiGet<T[]>(page, path)).find(
+    (item) => ('name' in item ? item.name : item.title) === label,
+  );
+  if (!found) throw new Error(`nothing called "${label}" in ${path}`);
+  return found;
+}

@@ -5,6 +5,8 @@ import type { ListJson } from '../../src/lists/list-json.js';
 import type { TaskJson } from '../../src/tasks/task-json.js';
 import {
   addTask,
+  apiFind,
+  apiGet,
   focusedName,
   gone,
   listedTitles,
@@ -21,17 +23,8 @@ const web = webSuite('the browser tests in test/e2e/lists.test.ts');
 
 // The API as the page's signed-in user (the browser context's session cookie).
 
-async function apiLists(page: Page): Promise<ListJson[]> {
-  const response = await page.request.get('/api/lists');
-  expect(response.status()).toBe(200);
-  return (await response.json()) as ListJson[];
-}
-
-async function apiList(page: Page, name: string): Promise<ListJson> {
-  const list = (await apiLists(page)).find((l) => l.name === name);
-  if (!list) throw new Error(`no list "${name}"`);
-  return list;
-}
+const apiLists = (page: Page) => apiGet<ListJson[]>(page, '/api/lists');
+const apiList = (page: Page, name: string) => apiFind<ListJson>(page, '/api/lists', name);
 
 async function createList(page: Page, name: string): Promise<ListJson> {
   const response = await page.request.post('/api/lists', { data: { name } });

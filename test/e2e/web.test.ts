@@ -5,6 +5,8 @@ import type { TaskJson } from '../../src/tasks/task-json.js';
 import {
   addForm,
   addTask,
+  apiFind,
+  apiGet,
   filters,
   focusedName,
   gone,
@@ -23,17 +25,9 @@ import {
 const web = webSuite('the browser tests in test/e2e/web.test.ts');
 
 /** The API as the page's signed-in user (the browser context's session cookie). */
-async function apiTasks(page: Page): Promise<TaskJson[]> {
-  const response = await page.request.get('/api/tasks?limit=100');
-  expect(response.status()).toBe(200);
-  return (await response.json()) as TaskJson[];
-}
-
-async function apiTask(page: Page, title: string): Promise<TaskJson> {
-  const task = (await apiTasks(page)).find((t) => t.title === title);
-  if (!task) throw new Error(`no task "${title}"`);
-  return task;
-}
+const apiTasks = (page: Page) => apiGet<TaskJson[]>(page, '/api/tasks?limit=100');
+const apiTask = (page: Page, title: string) =>
+  apiFind<TaskJson>(page, '/api/tasks?limit=100', title);
 
 /** Clicks one of All / Open / Completed. */
 const showOnly = (page: Page, which: string) =>
