@@ -60,6 +60,8 @@ export interface BenchResults {
     pgStatStatements: boolean;
     users: number;
     tasksPerUser: number;
+    /** Absent from runs recorded before lists. */
+    listsPerUser?: number;
     migrateSeconds: number;
     seedSeconds: number;
     tokens: MintReport;
@@ -67,6 +69,8 @@ export interface BenchResults {
     serverEntry: string;
     load: { connections: number; threads: number; warmupSeconds: number; measuredSeconds: number };
     pgbenchStatements: Record<string, string>;
+    /** The request mix in words; absent from runs recorded before lists (MIX_BEFORE_LISTS). */
+    mix?: string;
     rounds: number;
   };
   rounds: RoundResult[];
@@ -157,6 +161,10 @@ function coldStartText(cold: ColdStart): string {
   ].join('\n');
 }
 
+/** The mix of the runs that recorded none: the one before lists. */
+const MIX_BEFORE_LISTS =
+  '70 % `GET /api/tasks?limit=20`, 15 % `POST /api/tasks`, 10 % `PATCH /api/tasks/{id}/complete`, 5 % `GET /api/tasks/{id}`';
+
 export function setupText(results: BenchResults): string {
   const s = results.setup;
   const settings = Object.entries(s.postgresSettings)
@@ -166,10 +174,10 @@ export function setupText(results: BenchResults): string {
     `Machine: ${machineLine(results.machine)}.`,
     '',
     `PostgreSQL: throwaway initdb cluster, \`${settings}\`, everything else default (fsync on, synchronous_commit on, shared_buffers 128MB). ` +
-      `Data: ${s.users} users × ${s.tasksPerUser} tasks from \`todo db seed\` (${f1(s.seedSeconds)} s), users renumbered to predictable ids; the server and pgbench connect as a role that is neither superuser nor BYPASSRLS.`,
+      `Data: ${s.users} users × ${s.tasksPerUser} tasks${s.listsPerUser ? ` spread over ${s.listsPerUser} lists (the Inbox and ${s.listsPerUser - 1} more)` : ''} from \`todo db seed\` (${f1(s.seedSeconds)} s), users${s.listsPerUser ? ' and lists' : ''} renumbered to predictable ids; the server and pgbench connect as a role that is neither superuser nor BYPASSRLS.`,
     '',
     `Load: ${s.load.connections} connections, ${s.load.threads} threads, ${s.load.warmupSeconds} s warm-up + ${s.load.measuredSeconds} s measured, ${s.rounds} rounds rotating 1 worker → 2 workers → pgbench; medians of the rounds. ` +
-      'Mix per request, random user: 70 % `GET /api/tasks?limit=20`, 15 % `POST /api/tasks`, 10 % `PATCH /api/tasks/{id}/complete`, 5 % `GET /api/tasks/{id}`, JWT auth. ' +
+      `Mix per request, random user: ${s.mix ?? MIX_BEFORE_LISTS}, JWT auth. ` +
       `Tokens: ${s.tokens.signedIn} users signed in through /api/auth/sign-in/email (scrypt; median ${f0(s.tokens.signInMsMedian)} ms with 8 at a time), ${s.tokens.fromSessionRows} through session rows + /api/auth/token.`,
   ].join('\n');
 }
