@@ -242,15 +242,24 @@ async function runChecks(bench: Bench): Promise<Checks> {
     checks.scale = await attempt('scale check', async () => {
       const scaleServer = await serve(bench, 1, 'server-scale');
       try {
-        return await scaleCheck(bench.db, bench.baseUrl, bench.port, bench.workDir, {
-          loadSeconds: 5,
-        });
+        return await scaleCheck(
+          bench.db,
+          bench.baseUrl,
+          bench.port,
+          bench.workDir,
+          bench.users[0]!,
+          {
+            loadSeconds: 5,
+          },
+        );
       } finally {
         await stopServer(scaleServer.server);
       }
     });
     if (checks.scale) {
-      log(`  list p50 ratio 100k/1k: ${checks.scale.ratioP50.toFixed(2)} sequential`);
+      log(
+        `  list p50 ratio 100k/1k: ${checks.scale.ratioP50.toFixed(2)} sequential, one list ${checks.scale.ratioOneListP50?.toFixed(2)}`,
+      );
     }
   }
   if (!options['skip-cold']) {

@@ -136,11 +136,13 @@ function roundTripsTable(roundTrips: RoundTrips[]): string {
 
 function scaleTable(scale: ScaleCheck): string {
   return [
-    '| tasks of the user | sequential p50 / p90 / p99 ms | under load (wrk list only, 32 conn.): req/s, p50 / p99 ms | EXPLAIN ANALYZE: plan, buffers hit, ms |',
-    '|---:|---|---|---|',
+    '| tasks of the user | sequential p50 / p90 / p99 ms | one list (list_id), sequential p50 / p90 / p99 ms | under load (wrk list only, 32 conn.): req/s, p50 / p99 ms | EXPLAIN ANALYZE: plan, buffers hit, ms |',
+    '|---:|---|---|---|---|',
     ...scale.points.map(
       (p) =>
         `| ${p.tasks.toLocaleString('en-US')} | ${f2(p.sequential.p50)} / ${f2(p.sequential.p90)} / ${f2(p.sequential.p99)} | ${
+          p.oneList ? `${f2(p.oneList.p50)} / ${f2(p.oneList.p90)} / ${f2(p.oneList.p99)}` : '–'
+        } | ${
           p.underLoad
             ? `${f0(p.underLoad.throughput)}, ${f1(p.underLoad.latencyMs.p50)} / ${f1(p.underLoad.latencyMs.p99)}`
             : '–'
@@ -227,6 +229,10 @@ export function markdownReport(results: BenchResults, resultsDir: string): strin
         results.scale.ratioUnderLoadP50 === undefined
           ? ''
           : `, ${f2(results.scale.ratioUnderLoadP50)} under load`
+      }${
+        results.scale.ratioOneListP50 === undefined
+          ? ''
+          : `; one list: ${f2(results.scale.ratioOneListP50)} sequential`
       }.`,
     );
   }
