@@ -266,6 +266,12 @@ function summaryTable(variants: Variant[], workerCounts: number[], samples: Samp
   return lines.join('\n');
 }
 
+/** A path inside the checkout relative to it, any other one absolute. */
+const shownPath = (path: string) => {
+  const inside = relative(repoRoot, path);
+  return inside.startsWith('..') ? path : inside;
+};
+
 /** bench/results/<UTC time>/compare.json (every sample) and compare.md, as npm run bench records. */
 function record(
   startedAt: Date,
@@ -288,7 +294,7 @@ function record(
   writeFileSync(join(dir, 'compare.json'), `${JSON.stringify(results, null, 2)}\n`);
   const variantLines = results.variants.map(
     (v) =>
-      `- **${v.label}**: \`${relative(repoRoot, v.entry) || v.entry}\`${v.nodeArgs.length ? `, node ${v.nodeArgs.join(' ')}` : ''}${
+      `- **${v.label}**: \`${shownPath(v.entry)}\`${v.nodeArgs.length ? `, node ${v.nodeArgs.join(' ')}` : ''}${
         Object.keys(v.env).length
           ? `, ${Object.entries(v.env)
               .map(([k, x]) => `${k}=${x}`)
