@@ -13,6 +13,7 @@ import {
 } from './lib/checks.js';
 import {
   CONNECTIONS,
+  MIX,
   measureLoad,
   pgbenchStatements,
   startPgbench,
@@ -38,7 +39,7 @@ import {
   updateReadme,
 } from './lib/report.js';
 import { recordedServerEnv, repoRoot, startServer, stopServer, waitReady } from './lib/server.js';
-import { TASKS_PER_USER, USERS } from './lib/setup.js';
+import { LISTS_PER_USER, TASKS_PER_USER, USERS } from './lib/setup.js';
 import { summarise } from './lib/summary.js';
 import { evaluateTargets } from './lib/targets.js';
 
@@ -110,6 +111,8 @@ interface Bench extends Omit<Prepared, 'server'> {
   resultsDir: string;
   machine: Machine;
   roundTrips: RoundTrips[];
+  /** See BenchDatabase: this bench needs a build with lists. */
+  firstListId: number;
 }
 
 /** The checks after the rounds, each reported even when another fails: the rounds stand. */
@@ -136,6 +139,12 @@ async function prepareCluster(resultsDir: string): Promise<Bench> {
     serverLog: join(resultsDir, 'server-setup.log'),
     entry: options.entry,
   });
+  const { firstListId } = prepared.db;
+  if (firstListId === undefined) {
+    throw new Error(
+      "the build under test has no lists, and pgbench and the scale check send this checkout's statements: compare it with bench/compare.ts",
+    );
+  }
   const machine = describeMachine(prepared.db.serverVersion);
   log('counting database statements per request (pg_stat_statements)');
   const roundTrips = await measureRoundTrips(
@@ -147,7 +156,7 @@ async function prepareCluster(resultsDir: string): Promise<Bench> {
     log(`  ${r.operation} (${r.auth}): ${r.perRequest.toFixed(2)} statements/request`);
   }
   await stopServer(server);
-  return { ...prepared, resultsDir, machine, roundTrips };
+  return { ...prepared, resultsDir, machine, roundTrips, firstListId };
 }
 
 /** A fresh server of the build under test, its log in the results directory. */
@@ -165,7 +174,10 @@ async function serve(bench: Bench, workers: number, logName: string) {
 }
 
 async function runRounds(bench: Bench): Promise<RoundResult[]> {
-  const pgbenchScripts = writePgbenchScripts(bench.workDir, bench.db.firstTaskId);
+  const pgbenchScripts = writePgbenchScripts(bench.workDir, {
+    firstTaskId: bench.db.firstTaskId,
+    firstListId: bench.firstListId,
+  });
   const rounds: RoundResult[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const config of CONFIGS) rounds.push(await runRound(bench, round, config, pgbenchScripts));
@@ -230,15 +242,24 @@ async function runChecks(bench: Bench): Promise<Checks> {
     checks.scale = await attempt('scale check', async () => {
       const scaleServer = await serve(bench, 1, 'server-scale');
       try {
-        return await scaleCheck(bench.db, bench.baseUrl, bench.port, bench.workDir, {
-          loadSeconds: 5,
-        });
+        return await scaleCheck(
+          bench.db,
+          bench.baseUrl,
+          bench.port,
+          bench.workDir,
+          bench.users[0]!,
+          {
+            loadSeconds: 5,
+          },
+        );
       } finally {
         await stopServer(scaleServer.server);
       }
     });
     if (checks.scale) {
-      log(`  list p50 ratio 100k/1k: ${checks.scale.ratioP50.toFixed(2)} sequential`);
+      log(
+        `  list p50 ratio 100k/1k: ${checks.scale.ratioP50.toFixed(2)} sequential, one list ${checks.scale.ratioOneListP50?.toFixed(2)}`,
+      );
     }
   }
   if (!options['skip-cold']) {
@@ -267,6 +288,7 @@ function summariseRun(
       pgStatStatements: db.pgStatStatements,
       users: USERS,
       tasksPerUser: TASKS_PER_USER,
+      listsPerUser: LISTS_PER_USER,
       migrateSeconds: db.migrateSeconds,
       seedSeconds: db.seedSeconds,
       tokens: bench.mint,
@@ -279,6 +301,7 @@ function summariseRun(
         measuredSeconds: DURATION,
       },
       pgbenchStatements: pgbenchStatements(),
+      mix: MIX,
       rounds: ROUNDS,
     },
     rounds,

@@ -1,8 +1,13 @@
 -- wrk workload of npm run bench (bench/README.md).
 -- Usage: wrk -s bench/workload.lua URL -- DATA_FILE [MODE]
---   DATA_FILE: one line per user, "<jwt> <task id>,<task id>,..." (the user's own tasks)
---   MODE: "mix" (default): a random user each request, 70 % GET /api/tasks?limit=20,
---         15 % POST /api/tasks, 10 % PATCH /api/tasks/{id}/complete, 5 % GET /api/tasks/{id};
+--   DATA_FILE: one line per user, "<jwt> <task id>,<task id>,... [<list id>,...]" (the user's
+--         own tasks and lists; no lists for a build from before lists)
+--   MODE: "mix" (default): a random user each request, 50 % GET /api/tasks?limit=20,
+--         20 % GET /api/tasks?limit=20&list_id={one of the user's lists},
+--         15 % POST /api/tasks into one of the user's lists, 10 % PATCH
+--         /api/tasks/{id}/complete, 5 % GET /api/tasks/{id}; when the data file has no
+--         lists, the mix before lists: 70 % GET /api/tasks?limit=20, POST without a list;
+--         "mix-without-lists": the mix before lists whatever the data file holds;
 --         "list": GET /api/tasks?limit=20 only.
 -- Non-2xx responses are counted per status in response() and summed over the threads in
 -- done(), which prints one line "BENCH_RESULT {json}" with the latency percentiles.
@@ -18,7 +23,7 @@ end
 
 local users = {}
 local mode = "mix"
-local create_body = '{"title":"Benchmark task","priority":"low"}'
+local create_fields = '"title":"Benchmark task","priority":"low"'
 
 function init(args)
   local path = args[1]
@@ -27,13 +32,19 @@ function init(args)
   end
   mode = args[2] or "mix"
   for line in io.lines(path) do
-    local token, ids = line:match("^(%S+)%s+(%S+)$")
+    local token, task_ids, list_ids = line:match("^(%S+)%s+(%S+)%s*(%S*)$")
     if token then
-      local list = {}
-      for id in ids:gmatch("%d+") do
-        list[#list + 1] = id
+      local tasks = {}
+      for id in task_ids:gmatch("%d+") do
+        tasks[#tasks + 1] = id
       end
-      users[#users + 1] = { auth = "Bearer " .. token, ids = list }
+      local lists = {}
+      if mode == "mix" then
+        for id in list_ids:gmatch("%d+") do
+          lists[#lists + 1] = id
+        end
+      end
+      users[#users + 1] = { auth = "Bearer " .. token, ids = tasks, lists = lists }
     end
   end
   if #users == 0 then
@@ -47,13 +58,19 @@ end
 function request()
   local user = users[math.random(#users)]
   local roll = mode == "list" and 1 or math.random(100)
+  local list = #user.lists > 0 and user.lists[math.random(#user.lists)] or nil
   if roll <= 70 then
+    if list and roll > 50 then
+      return wrk.format("GET", "/api/tasks?limit=20&list_id=" .. list, { Authorization = user.auth })
+    end
     return wrk.format("GET", "/api/tasks?limit=20", { Authorization = user.auth })
   elseif roll <= 85 then
+    local body = list and ("{" .. create_fields .. ',"list_id":' .. list .. "}")
+      or ("{" .. create_fields .. "}")
     return wrk.format("POST", "/api/tasks", {
       Authorization = user.auth,
       ["Content-Type"] = "application/json",
-    }, create_body)
+    }, body)
   end
   local id = user.ids[math.random(#user.ids)]
   if roll <= 95 then

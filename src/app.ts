@@ -46,6 +46,7 @@ export function buildApp(
     externalMaxLifetimeSeconds: config.JWT_TTL_SECONDS,
   });
   const tasks = new TaskRepository(db, { maxTasksPerUser: config.MAX_TASKS_PER_USER });
+  const lists = new ListRepository(db);
   const accounts = new AccountRepository(db);
   const reauthentication = new Reauthentication({
     auth,
@@ -77,8 +78,8 @@ export function buildApp(
     if (writeLimit) app.use(path, writeLimit);
   }
   app.use('/api/:user_id/tasks/*', requireOwnUserPath);
-  registerAccountHandlers(app, accounts, tasks, reauthentication);
-  registerListHandlers(app, new ListRepository(db));
+  registerAccountHandlers(app, accounts, tasks, lists, reauthentication);
+  registerListHandlers(app, lists);
   for (const base of taskBases) registerTaskHandlers(app, base, tasks);
 
   let document: Promise<object> | undefined;

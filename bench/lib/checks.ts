@@ -85,6 +85,18 @@ export async function measureRoundTrips(
         (await timedRequest(`${baseUrl}/api/tasks?limit=20`, { headers: jwt }, 200)).ms,
     },
     {
+      name: 'list of one list',
+      auth: 'jwt',
+      send: async () =>
+        (
+          await timedRequest(
+            `${baseUrl}/api/tasks?limit=20&list_id=${user.listIds[1]}`,
+            { headers: jwt },
+            200,
+          )
+        ).ms,
+    },
+    {
       name: 'create',
       auth: 'jwt',
       send: async () =>
@@ -160,6 +172,8 @@ export async function measureRoundTrips(
 export interface ScalePoint {
   tasks: number;
   sequential: Timing;
+  /** The first page of the list that holds the tasks (list_id); absent from runs before lists. */
+  oneList?: Timing;
   underLoad?: LoadResult;
   explain: { executionMs: number; sharedHitBlocks: number; sharedReadBlocks: number; plan: string };
 }
@@ -169,21 +183,41 @@ export interface ScaleCheck {
   points: ScalePoint[];
   /** p50 at the largest size over p50 at the smallest (sequential). */
   ratioP50: number;
+  /** The same for the first page of the list that holds the tasks. */
+  ratioOneListP50?: number;
   ratioUnderLoadP50?: number;
 }
 
-/** A user outside the load's 1000, with `count` tasks spread over the past year. */
+/** `count` sequential GETs after 20 not counted (prepared statements, caches, plans). */
+async function sequentialGets(
+  url: string,
+  headers: RequestInit['headers'],
+  count: number,
+): Promise<Timing> {
+  for (let i = 0; i < 20; i++) await timedRequest(url, { headers }, 200);
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) ms.push((await timedRequest(url, { headers }, 200)).ms);
+  return timing(ms);
+}
+
+/**
+ * Tasks from..to for a user outside the load's 1000, spread over the past year, in the
+ * user's Inbox, task g at the g-th position.
+ */
 async function addTasks(adminUrl: string, id: string, from: number, to: number): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query('BEGIN');
     // The insert trigger would give every row the same created_at; replica mode skips it
-    // (and the foreign key check) so the times are spread as in a real account.
+    // (and the foreign key check) so the times are spread as in a real account. The list
+    // and the position, which the trigger would fill in, are given here.
     await client.query('SET LOCAL session_replication_role = replica');
     await client.query(
-      `INSERT INTO tasks (user_id, title, status, priority, created_at, updated_at, completed_at)
-       SELECT $1, 'Scale task ' || g, (ARRAY['pending', 'in_progress', 'completed'])[1 + g % 3],
+      `INSERT INTO tasks (user_id, list_id, position, title, status, priority, created_at,
+                          updated_at, completed_at)
+       SELECT $1, (SELECT id FROM lists WHERE owner_id = $1 AND inbox), position_key(g),
+              'Scale task ' || g, (ARRAY['pending', 'in_progress', 'completed'])[1 + g % 3],
               (g % 4)::smallint, ts, ts, CASE WHEN g % 3 = 2 THEN ts END
          FROM (SELECT g, date_trunc('milliseconds', now() - random() * interval '365 days') AS ts
                  FROM generate_series($2::int, $3::int) AS g) AS s`,
@@ -197,7 +231,7 @@ async function addTasks(adminUrl: string, id: string, from: number, to: number):
 }
 
 async function explainList(db: BenchDatabase, id: string): Promise<ScalePoint['explain']> {
-  // The statement task_list runs for this page (the default order, no filter: migrations/0005).
+  // The statement task_list runs for this page (the default order, no filter: migrations/0009).
   const sql =
     'SELECT * FROM tasks WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2::integer';
   const limit = serverListArguments()[2];
@@ -241,11 +275,17 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
+/**
+ * neighbour: a seeded user whose small list's page is asked for first, on the same database
+ * connection (the requests are sequential): in production a connection serves every user,
+ * and the plan it keeps for a list's page is the one most users' small lists have made.
+ */
 export async function scaleCheck(
   db: BenchDatabase,
   baseUrl: string,
   port: number,
   workDir: string,
+  neighbour: BenchUser,
   options: { sizes?: number[]; sequential?: number; loadSeconds?: number } = {},
 ): Promise<ScaleCheck> {
   const sizes = options.sizes ?? [1_000, 100_000];
@@ -253,6 +293,11 @@ export async function scaleCheck(
   await query(
     db.adminUrl,
     `INSERT INTO users (id, name, email, email_verified) VALUES ($1, 'Scale user', 'scale@example.test', true)`,
+    [id],
+  );
+  const [inbox] = await query<{ id: string }>(
+    db.adminUrl,
+    'SELECT id FROM lists WHERE owner_id = $1 AND inbox',
     [id],
   );
   const [session] = await insertSessions(db.adminUrl, [id]);
@@ -271,11 +316,14 @@ export async function scaleCheck(
     writeFileSync(dataFile, `${jwt} ${firstId[0]!.id}\n`);
     const url = `${baseUrl}/api/tasks?limit=20`;
     const headers = { authorization: `Bearer ${jwt}` };
-    for (let i = 0; i < 20; i++) await timedRequest(url, { headers }, 200);
-    const ms: number[] = [];
-    for (let i = 0; i < (options.sequential ?? 200); i++) {
-      ms.push((await timedRequest(url, { headers }, 200)).ms);
-    }
+    const count = options.sequential ?? 200;
+    const sequential = await sequentialGets(url, headers, count);
+    await sequentialGets(
+      `${url}&list_id=${neighbour.listIds[1]}`,
+      { authorization: `Bearer ${neighbour.jwt}` },
+      20,
+    );
+    const oneList = await sequentialGets(`${url}&list_id=${inbox!.id}`, headers, count);
     let underLoad: LoadResult | undefined;
     if (options.loadSeconds) {
       underLoad = await startWrk({ port, seconds: options.loadSeconds, dataFile, mode: 'list' })
@@ -283,7 +331,8 @@ export async function scaleCheck(
     }
     points.push({
       tasks: size,
-      sequential: timing(ms),
+      sequential,
+      oneList,
       underLoad,
       explain: await explainList(db, id),
     });
@@ -294,6 +343,7 @@ export async function scaleCheck(
     userId: id,
     points,
     ratioP50: last.sequential.p50 / first.sequential.p50,
+    ratioOneListP50: last.oneList!.p50 / first.oneList!.p50,
     ratioUnderLoadP50:
       first.underLoad && last.underLoad
         ? last.underLoad.latencyMs.p50 / first.underLoad.latencyMs.p50

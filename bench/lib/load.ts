@@ -1,10 +1,17 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { listArguments } from '../../src/tasks/list-query.js';
+import { listArguments, type TaskFilters } from '../../src/tasks/list-query.js';
 import { type Spawned, start } from './processes.js';
 import { type UsageReport, UsageSampler } from './procfs.js';
 import { percentile } from './server.js';
-import { APP_ROLE, DATABASE, TASKS_PER_USER, USER_ID_BASE, USERS } from './setup.js';
+import {
+  APP_ROLE,
+  DATABASE,
+  LISTS_PER_USER,
+  TASKS_PER_USER,
+  USER_ID_BASE,
+  USERS,
+} from './setup.js';
 
 // The two load generators: wrk against the HTTP server (bench/workload.lua) and pgbench
 // issuing the server's own SQL for the same mix, straight to PostgreSQL; and the measured
@@ -70,6 +77,13 @@ export async function measureLoad(
 
 export const workloadScript = join(import.meta.dirname, '..', 'workload.lua');
 
+/**
+ * bench/workload.lua's modes: "mix", the request mix (with the list pages and creates into
+ * lists when the data file holds the users' lists); "mix-without-lists", the mix before
+ * lists whatever the data file holds; "list", the first page only.
+ */
+export type WorkloadMode = 'mix' | 'mix-without-lists' | 'list';
+
 interface WrkJson {
   requests: number;
   duration_us: number;
@@ -83,7 +97,7 @@ export function startWrk(options: {
   port: number;
   seconds: number;
   dataFile: string;
-  mode?: 'mix' | 'list';
+  mode?: WorkloadMode;
   connections?: number;
   threads?: number;
 }): LoadRun {
@@ -130,49 +144,68 @@ export function startWrk(options: {
   return { process: wrk, result };
 }
 
-/** The list call's arguments after the user id, exactly as the server passes them. */
-export function serverListArguments(): unknown[] {
-  const args = listArguments('USER', {
-    limit: 20,
-    sort: 'created_at',
-    order: 'desc',
-    filters: {},
-  });
+/**
+ * The list call's arguments after the user id, exactly as the server passes them for the
+ * first page of 20 in the default order.
+ */
+export function serverListArguments(filters: TaskFilters = {}): unknown[] {
+  const args = listArguments('USER', { limit: 20, sort: 'created_at', order: 'desc', filters });
   if (args[0] !== 'USER') throw new Error('listArguments no longer puts the user id first');
   return args.slice(1);
 }
 
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-/** The server's list arguments as SQL literals, for a pgbench script. */
-export function listArgumentsSql(): string {
-  return serverListArguments()
+// Stands for the list id in serverListArguments' answer, where the script puts :lid.
+const LIST_ID_MARK = -1;
+
+/**
+ * The server's list arguments as SQL literals, for a pgbench script; with oneList, the
+ * page of one list, whose id is the script's variable :lid.
+ */
+export function listArgumentsSql(oneList = false): string {
+  const args = serverListArguments(oneList ? { listId: LIST_ID_MARK } : {});
+  if (args.filter((value) => value === LIST_ID_MARK).length !== (oneList ? 1 : 0)) {
+    throw new Error('cannot tell the list id among the list arguments');
+  }
+  return args
     .map((value) =>
-      value === null
-        ? 'NULL'
-        : typeof value === 'string'
-          ? quote(value)
-          : typeof value === 'number' || typeof value === 'boolean'
-            ? String(value)
-            : (() => {
-                throw new Error(`no SQL literal for ${JSON.stringify(value)}`);
-              })(),
+      value === LIST_ID_MARK
+        ? ':lid'
+        : value === null
+          ? 'NULL'
+          : typeof value === 'string'
+            ? quote(value)
+            : typeof value === 'number' || typeof value === 'boolean'
+              ? String(value)
+              : (() => {
+                  throw new Error(`no SQL literal for ${JSON.stringify(value)}`);
+                })(),
     )
     .join(', ');
 }
 
+/** The "mix" of bench/workload.lua (with lists) and of the pgbench scripts, in words. */
+export const MIX = `50 % \`GET /api/tasks?limit=20\`, 20 % \`GET /api/tasks?limit=20&list_id={one of the user's ${LISTS_PER_USER} lists}\`, 15 % \`POST /api/tasks\` into one of them, 10 % \`PATCH /api/tasks/{id}/complete\`, 5 % \`GET /api/tasks/{id}\``;
+
 /**
- * The statement of each pgbench script with its weight in the mix: the server repository's
- * `SELECT * FROM task_list($1, …, $15)` etc. The one difference: the list's arguments other
- * than the user are literals in the statement instead of parameters.
+ * The statement of each pgbench script with its weight in the mix (bench/workload.lua's
+ * "mix" with lists): the server repository's `SELECT * FROM task_list($1, …, $19)` etc. The
+ * one difference: the list's arguments other than the user and the list are literals in the
+ * statement instead of parameters.
  */
 function pgbenchMix(): Record<string, { weight: number; sql: string }> {
   return {
-    list: { weight: 70, sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql()})` },
+    list: { weight: 50, sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql()})` },
+    'list-one-list': {
+      weight: 20,
+      sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql(true)})`,
+    },
     create: {
       weight: 15,
-      // The last argument is the server's default MAX_TASKS_PER_USER: the same work as a POST.
-      sql: 'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL, 100000)',
+      // After the idempotency key and fingerprint (none), the server's default
+      // MAX_TASKS_PER_USER, the list, no parent: the same work as a POST.
+      sql: 'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL, 100000, :lid, NULL)',
     },
     toggle: { weight: 10, sql: 'SELECT * FROM task_toggle(:uid, :tid, NULL)' },
     get: { weight: 5, sql: 'SELECT * FROM task_get(:uid, :tid)' },
@@ -186,13 +219,18 @@ export function pgbenchStatements(): Record<string, string> {
 
 /**
  * pgbench scripts for the mix, prepared (-M prepared). User n is random(0, USERS-1) and its
- * id is USER_ID_BASE + n (see setup.ts); its tasks are firstTaskId + n*TASKS_PER_USER + 0..49.
+ * id is USER_ID_BASE + n (see setup.ts); its tasks are firstTaskId + n*TASKS_PER_USER + 0..49
+ * and its lists firstListId + n*LISTS_PER_USER + 0..4.
  */
-export function writePgbenchScripts(dir: string, firstTaskId: number): string[] {
+export function writePgbenchScripts(
+  dir: string,
+  layout: { firstTaskId: number; firstListId: number },
+): string[] {
   const pick = [
     `\\set n random(0, ${USERS - 1})`,
     `\\set uid ${USER_ID_BASE} + :n`,
-    `\\set tid ${firstTaskId} + :n * ${TASKS_PER_USER} + random(0, ${TASKS_PER_USER - 1})`,
+    `\\set tid ${layout.firstTaskId} + :n * ${TASKS_PER_USER} + random(0, ${TASKS_PER_USER - 1})`,
+    `\\set lid ${layout.firstListId} + :n * ${LISTS_PER_USER} + random(0, ${LISTS_PER_USER - 1})`,
   ].join('\n');
   const args: string[] = [];
   for (const [name, { weight, sql }] of Object.entries(pgbenchMix())) {

@@ -15,24 +15,25 @@ import {
 
 // What every bench script needs first: the cluster, seeded; a port for the servers (fixed,
 // since the JWTs name it as issuer and audience); one JWT per user in the wrk data file.
-// And the cleanup that runs whatever happens, Ctrl-C included.
+// (compare.ts prepares one such cluster per schema.) And the cleanup that runs whatever
+// happens, Ctrl-C included.
 
 export const log = (line: string) => process.stderr.write(`[bench ${elapsed()}] ${line}\n`);
 const began = performance.now();
 export const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s`;
 export const secondsSinceStart = () => (performance.now() - began) / 1000;
 
-let database: BenchDatabase | undefined;
-let workDir: string | undefined;
+const databases: BenchDatabase[] = [];
+const workDirs: string[] = [];
 let cleaning: Promise<void> | undefined;
 let interrupted = false;
 
-/** Stops every child, destroys the cluster, removes the work directory; once, whoever asks. */
+/** Stops every child, destroys the clusters, removes the work directories; once, whoever asks. */
 export function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await killAll();
-    await database?.cluster.destroy();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    for (const database of databases) await database.cluster.destroy();
+    for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
   })();
   return cleaning;
 }
@@ -83,10 +84,11 @@ export interface Prepared {
 export async function prepare(
   options: { serverLog?: string; entry?: string } = {},
 ): Promise<Prepared> {
-  workDir = mkdtempSync(join(tmpdir(), 'todo-bench-'));
-  log('creating the PostgreSQL cluster, migrating, seeding');
+  const workDir = mkdtempSync(join(tmpdir(), 'todo-bench-'));
+  workDirs.push(workDir);
+  log(`creating a PostgreSQL cluster, migrating, seeding with ${options.entry ?? 'dist/'}`);
   const db = await createBenchDatabase(log, workDir, options.entry);
-  database = db;
+  databases.push(db);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const server = startServer({

@@ -60,6 +60,8 @@ export interface BenchResults {
     pgStatStatements: boolean;
     users: number;
     tasksPerUser: number;
+    /** Absent from runs recorded before lists. */
+    listsPerUser?: number;
     migrateSeconds: number;
     seedSeconds: number;
     tokens: MintReport;
@@ -67,6 +69,8 @@ export interface BenchResults {
     serverEntry: string;
     load: { connections: number; threads: number; warmupSeconds: number; measuredSeconds: number };
     pgbenchStatements: Record<string, string>;
+    /** The request mix in words; absent from runs recorded before lists (MIX_BEFORE_LISTS). */
+    mix?: string;
     rounds: number;
   };
   rounds: RoundResult[];
@@ -132,11 +136,13 @@ function roundTripsTable(roundTrips: RoundTrips[]): string {
 
 function scaleTable(scale: ScaleCheck): string {
   return [
-    '| tasks of the user | sequential p50 / p90 / p99 ms | under load (wrk list only, 32 conn.): req/s, p50 / p99 ms | EXPLAIN ANALYZE: plan, buffers hit, ms |',
-    '|---:|---|---|---|',
+    '| tasks of the user | sequential p50 / p90 / p99 ms | one list (list_id), sequential p50 / p90 / p99 ms | under load (wrk list only, 32 conn.): req/s, p50 / p99 ms | EXPLAIN ANALYZE: plan, buffers hit, ms |',
+    '|---:|---|---|---|---|',
     ...scale.points.map(
       (p) =>
         `| ${p.tasks.toLocaleString('en-US')} | ${f2(p.sequential.p50)} / ${f2(p.sequential.p90)} / ${f2(p.sequential.p99)} | ${
+          p.oneList ? `${f2(p.oneList.p50)} / ${f2(p.oneList.p90)} / ${f2(p.oneList.p99)}` : '–'
+        } | ${
           p.underLoad
             ? `${f0(p.underLoad.throughput)}, ${f1(p.underLoad.latencyMs.p50)} / ${f1(p.underLoad.latencyMs.p99)}`
             : '–'
@@ -157,6 +163,10 @@ function coldStartText(cold: ColdStart): string {
   ].join('\n');
 }
 
+/** The mix of the runs that recorded none: the one before lists. */
+const MIX_BEFORE_LISTS =
+  '70 % `GET /api/tasks?limit=20`, 15 % `POST /api/tasks`, 10 % `PATCH /api/tasks/{id}/complete`, 5 % `GET /api/tasks/{id}`';
+
 export function setupText(results: BenchResults): string {
   const s = results.setup;
   const settings = Object.entries(s.postgresSettings)
@@ -166,10 +176,10 @@ export function setupText(results: BenchResults): string {
     `Machine: ${machineLine(results.machine)}.`,
     '',
     `PostgreSQL: throwaway initdb cluster, \`${settings}\`, everything else default (fsync on, synchronous_commit on, shared_buffers 128MB). ` +
-      `Data: ${s.users} users × ${s.tasksPerUser} tasks from \`todo db seed\` (${f1(s.seedSeconds)} s), users renumbered to predictable ids; the server and pgbench connect as a role that is neither superuser nor BYPASSRLS.`,
+      `Data: ${s.users} users × ${s.tasksPerUser} tasks${s.listsPerUser ? ` spread over ${s.listsPerUser} lists (the Inbox and ${s.listsPerUser - 1} more)` : ''} from \`todo db seed\` (${f1(s.seedSeconds)} s), users${s.listsPerUser ? ' and lists' : ''} renumbered to predictable ids; the server and pgbench connect as a role that is neither superuser nor BYPASSRLS.`,
     '',
     `Load: ${s.load.connections} connections, ${s.load.threads} threads, ${s.load.warmupSeconds} s warm-up + ${s.load.measuredSeconds} s measured, ${s.rounds} rounds rotating 1 worker → 2 workers → pgbench; medians of the rounds. ` +
-      'Mix per request, random user: 70 % `GET /api/tasks?limit=20`, 15 % `POST /api/tasks`, 10 % `PATCH /api/tasks/{id}/complete`, 5 % `GET /api/tasks/{id}`, JWT auth. ' +
+      `Mix per request, random user: ${s.mix ?? MIX_BEFORE_LISTS}, JWT auth. ` +
       `Tokens: ${s.tokens.signedIn} users signed in through /api/auth/sign-in/email (scrypt; median ${f0(s.tokens.signInMsMedian)} ms with 8 at a time), ${s.tokens.fromSessionRows} through session rows + /api/auth/token.`,
   ].join('\n');
 }
@@ -219,6 +229,10 @@ export function markdownReport(results: BenchResults, resultsDir: string): strin
         results.scale.ratioUnderLoadP50 === undefined
           ? ''
           : `, ${f2(results.scale.ratioUnderLoadP50)} under load`
+      }${
+        results.scale.ratioOneListP50 === undefined
+          ? ''
+          : `; one list: ${f2(results.scale.ratioOneListP50)} sequential`
       }.`,
     );
   }

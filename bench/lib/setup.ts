@@ -19,6 +19,8 @@ export const DATABASE = 'todo_bench';
 export const APP_ROLE = 'todo_bench_app';
 export const USERS = 1000;
 export const TASKS_PER_USER = 50;
+/** The Inbox and the four lists `todo db seed` gives every user. */
+export const LISTS_PER_USER = 5;
 export const SEED_PASSWORD = 'password1234';
 /**
  * Seeded user n (0-based) gets the id String(USER_ID_BASE + n): pgbench can compute it with
@@ -37,6 +39,11 @@ export interface BenchDatabase {
   pgStatStatements: boolean;
   /** Id of user n's first task; its tasks are firstTaskId + n*TASKS_PER_USER + 0..49. */
   firstTaskId: number;
+  /**
+   * Id of user n's Inbox; its lists are firstListId + n*LISTS_PER_USER + 0..4, the Inbox
+   * first. Undefined for a build from before lists (its schema has none).
+   */
+  firstListId?: number;
   seedSeconds: number;
   migrateSeconds: number;
   serverVersion: string;
@@ -118,7 +125,7 @@ export async function createBenchDatabase(
       `migrated in ${migrateSeconds.toFixed(1)} s; seeded ${USERS} users × ${TASKS_PER_USER} tasks in ${seedSeconds.toFixed(1)} s (todo db seed)`,
     );
 
-    const firstTaskId = await renumberUsers(adminUrl);
+    const { firstTaskId, firstListId } = await renumber(adminUrl);
     await createAppRole(adminUrl);
     const appUrl = cluster.urlFor(DATABASE, APP_ROLE);
     return {
@@ -128,6 +135,7 @@ export async function createBenchDatabase(
       settings,
       pgStatStatements,
       firstTaskId,
+      firstListId,
       seedSeconds,
       migrateSeconds,
       serverVersion,
@@ -142,15 +150,22 @@ export async function createBenchDatabase(
  * The seed gives users random UUIDs; pgbench cannot hold strings in its variables, so the
  * seeded users are renumbered to ids USER_ID_BASE + n, n in the order of their tasks' ids
  * (the seed inserts one user's tasks with one statement, so each user's ids are
- * consecutive). One superuser transaction with session_replication_role = replica (the
- * foreign keys' and the update trigger's triggers do not fire: versions and times stay as
- * seeded), then VACUUM FULL so the rewrite leaves no bloat. Returns the first task id and
- * checks the layout the pgbench scripts rely on.
+ * consecutive), and their lists to firstListId + n*LISTS_PER_USER + k, the Inbox first. One
+ * superuser transaction with session_replication_role = replica (the foreign keys' and the
+ * update triggers do not fire: versions and times stay as seeded), then the tables are
+ * rewritten without bloat, tasks and lists in key order: each user's rows together, as the
+ * seed wrote them (the updates' joins leave them in any order: a page of 21 tasks then
+ * reads 18 buffers instead of 5 or 6). Returns the first ids and checks the layout the
+ * pgbench scripts rely on. A schema from before lists has no lists to renumber.
  */
-async function renumberUsers(adminUrl: string): Promise<number> {
+async function renumber(adminUrl: string): Promise<{ firstTaskId: number; firstListId?: number }> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
+    const schema = await client.query<{ lists: boolean }>(
+      `SELECT to_regclass('lists') IS NOT NULL AS lists`,
+    );
+    const hasLists = schema.rows[0]!.lists;
     await client.query('BEGIN');
     await client.query('SET LOCAL session_replication_role = replica');
     await client.query(
@@ -168,32 +183,101 @@ async function renumberUsers(adminUrl: string): Promise<number> {
     await client.query(
       'UPDATE tasks t SET user_id = m.new_id FROM bench_map m WHERE t.user_id = m.old_id',
     );
+    if (hasLists) await renumberLists(client);
     await client.query('COMMIT');
-    for (const table of ['users', 'accounts', 'tasks']) {
-      await client.query(`VACUUM (FULL, ANALYZE) ${table}`);
+    for (const table of ['users', 'accounts']) await client.query(`VACUUM (FULL) ${table}`);
+    for (const table of ['tasks', ...(hasLists ? ['lists'] : [])]) {
+      await client.query(`CLUSTER ${table} USING ${table}_pkey`);
     }
     await client.query('VACUUM ANALYZE');
-    const layout = await client.query<{ first: string; bad: string; users: string }>(
-      `WITH t AS (
-         SELECT (user_id::numeric - $1::numeric)::int AS n, id,
-                min(id) OVER () AS first,
-                row_number() OVER (PARTITION BY user_id ORDER BY id) - 1 AS k
-           FROM tasks)
-       SELECT min(first) AS first, count(DISTINCT n) AS users,
-              count(*) FILTER (WHERE id <> first + n * $2 + k OR k >= $2) AS bad
-         FROM t`,
-      [USER_ID_BASE.toString(), TASKS_PER_USER],
+    const firstTaskId = await checkLayout(
+      client,
+      'SELECT user_id AS owner, id, NULL::boolean AS inbox FROM tasks',
+      TASKS_PER_USER,
+      'task',
     );
-    const row = layout.rows[0]!;
-    if (Number(row.bad) !== 0 || Number(row.users) !== USERS) {
-      throw new Error(
-        `seeded task ids are not laid out as user n -> first + n*${TASKS_PER_USER} + k (${row.bad} rows differ, ${row.users} users)`,
-      );
+    if (!hasLists) return { firstTaskId };
+    const firstListId = await checkLayout(
+      client,
+      'SELECT owner_id AS owner, id, inbox FROM lists',
+      LISTS_PER_USER,
+      'list',
+    );
+    const strays = await client.query<{ count: string }>(
+      `SELECT count(*) FROM tasks t
+        WHERE NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = t.list_id AND l.owner_id = t.user_id)`,
+    );
+    if (Number(strays.rows[0]!.count) !== 0) {
+      throw new Error(`${strays.rows[0]!.count} seeded tasks are not in a list of their owner`);
     }
-    return Number(row.first);
+    return { firstTaskId, firstListId };
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Inside renumber's transaction, after the users (bench_map): the lists follow their owners,
+ * then user n's lists get the ids firstListId + n*LISTS_PER_USER + k (k = 0 the Inbox, then
+ * in the order they were made), above every id the seed used so that no new id meets an old
+ * one; the tasks follow. The ids are GENERATED ALWAYS, which UPDATE may set only while the
+ * column is made BY DEFAULT; the sequence then continues after the last.
+ */
+async function renumberLists(client: pg.Client): Promise<void> {
+  await client.query(
+    'UPDATE lists l SET owner_id = m.new_id FROM bench_map m WHERE l.owner_id = m.old_id',
+  );
+  await client.query('ALTER TABLE lists ALTER COLUMN id SET GENERATED BY DEFAULT');
+  await client.query(
+    `CREATE TEMP TABLE bench_list_map ON COMMIT DROP AS
+       SELECT id AS old_id,
+              (SELECT max(id) FROM lists) + 1 + (owner_id::numeric - $1::numeric)::bigint * $2
+                + row_number() OVER (PARTITION BY owner_id ORDER BY inbox DESC, id) - 1 AS new_id
+         FROM lists`,
+    [USER_ID_BASE.toString(), LISTS_PER_USER],
+  );
+  await client.query(
+    'UPDATE lists l SET id = m.new_id FROM bench_list_map m WHERE l.id = m.old_id',
+  );
+  await client.query(
+    'UPDATE tasks t SET list_id = m.new_id FROM bench_list_map m WHERE t.list_id = m.old_id',
+  );
+  await client.query('ALTER TABLE lists ALTER COLUMN id SET GENERATED ALWAYS');
+  await client.query(
+    `SELECT setval(pg_get_serial_sequence('lists', 'id'), (SELECT max(id) FROM lists))`,
+  );
+}
+
+/**
+ * Checks that the rows of `rows` (owner, id, inbox) are laid out as owner n ->
+ * first + n*perUser + k for k = 0..perUser-1, for every one of the USERS, and that k = 0 and
+ * only it is an Inbox (unless inbox is NULL: tasks); returns `first`.
+ */
+async function checkLayout(
+  client: pg.Client,
+  rows: string,
+  perUser: number,
+  noun: string,
+): Promise<number> {
+  const layout = await client.query<{ first: string; bad: string; users: string }>(
+    `WITH r AS (${rows}),
+          t AS (
+       SELECT (owner::numeric - $1::numeric)::int AS n, id, inbox,
+              min(id) OVER () AS first,
+              row_number() OVER (PARTITION BY owner ORDER BY id) - 1 AS k
+         FROM r)
+     SELECT min(first) AS first, count(DISTINCT n) AS users,
+            count(*) FILTER (WHERE id <> first + n * $2 + k OR k >= $2 OR inbox <> (k = 0)) AS bad
+       FROM t`,
+    [USER_ID_BASE.toString(), perUser],
+  );
+  const row = layout.rows[0]!;
+  if (Number(row.bad) !== 0 || Number(row.users) !== USERS) {
+    throw new Error(
+      `seeded ${noun} ids are not laid out as user n -> first + n*${perUser} + k (${row.bad} rows differ, ${row.users} users)`,
+    );
+  }
+  return Number(row.first);
 }
 
 /**
@@ -212,6 +296,8 @@ export interface BenchUser {
   email: string;
   jwt: string;
   taskIds: number[];
+  /** The user's lists, the Inbox first; none for a build from before lists. */
+  listIds: number[];
 }
 
 export interface MintReport {
@@ -305,11 +391,23 @@ export async function mintUsers(
     return jwt;
   });
   const jwts = [...sampleJwts, ...restJwts];
+  const firstListId = db.firstListId;
+  const listIdsOf = (n: number) =>
+    firstListId === undefined
+      ? []
+      : Array.from({ length: LISTS_PER_USER }, (_, k) => firstListId + n * LISTS_PER_USER + k);
   const users = rows.map((row, n) => {
     const jwt = jwts[n]!;
     const sub = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')).sub;
     if (sub !== row.id) throw new Error(`JWT of user ${row.id} names ${sub}`);
-    return { n, id: row.id, email: row.email, jwt, taskIds: row.task_ids.map(Number) };
+    return {
+      n,
+      id: row.id,
+      email: row.email,
+      jwt,
+      taskIds: row.task_ids.map(Number),
+      listIds: listIdsOf(n),
+    };
   });
   return {
     users,
@@ -323,7 +421,12 @@ export async function mintUsers(
   };
 }
 
-/** The wrk data file: one line per user, "<jwt> <task id>,<task id>,...". */
+/** The wrk data file: one line per user, "<jwt> <task id>,<task id>,... [<list id>,...]". */
 export function writeDataFile(path: string, users: BenchUser[]): void {
-  writeFileSync(path, users.map((u) => `${u.jwt} ${u.taskIds.join(',')}\n`).join(''));
+  writeFileSync(
+    path,
+    users
+      .map((u) => `${[u.jwt, u.taskIds.join(','), u.listIds.join(',')].join(' ').trim()}\n`)
+      .join(''),
+  );
 }

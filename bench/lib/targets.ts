@@ -105,6 +105,15 @@ const TARGETS: TargetRule[] = [
       return [{ value: scale.ratioP50, shown: `${scale.ratioP50.toFixed(2)}×${underLoad}` }];
     },
   },
+  {
+    name: 'list p50 of one list (list_id), 100 000 vs 1 000 tasks in it',
+    threshold: { atMost: 1.5 },
+    unit: '×',
+    measure: ({ scale }) =>
+      scale?.ratioOneListP50 === undefined
+        ? []
+        : [{ value: scale.ratioOneListP50, shown: `${scale.ratioOneListP50.toFixed(2)}×` }],
+  },
 ];
 
 export function evaluateTargets(results: Measured): Target[] {

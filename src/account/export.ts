@@ -1,11 +1,14 @@
+import { listToJson } from '../lists/list-json.js';
+import type { ListRepository } from '../lists/repository.js';
 import type { TaskRepository } from '../tasks/repository.js';
 import { taskToJson } from '../tasks/task-json.js';
 import type { UserProfile } from './repository.js';
 
-// The account export ({exported_at, user, tasks: [...]}) for GET /api/me/export and
-// `todo export`, written as it is read: tasks come in keyset batches and leave as JSON text
-// batch by batch, so a user with 100 000 tasks costs one batch of memory, not the whole
-// document. The text is byte for byte what JSON.stringify(document, null, space) would give.
+// The account export ({exported_at, user, lists: [...], tasks: [...]}) for GET /api/me/export
+// and `todo export`, written as it is read: a user has a handful of lists, which come in one
+// read, but tasks come in keyset batches and leave as JSON text batch by batch, so a user
+// with 100 000 tasks costs one batch of memory, not the whole document. The text is byte for
+// byte what JSON.stringify(document, null, space) would give.
 
 export const EXPORT_BATCH_SIZE = 1000;
 
@@ -16,6 +19,12 @@ export const userJson = (user: UserProfile) => ({
   created_at: user.createdAt.toISOString(),
 });
 
+/** Where the exported data is read from. */
+export interface ExportSources {
+  lists: ListRepository;
+  tasks: TaskRepository;
+}
+
 export interface ExportOptions {
   /** Indentation, as JSON.stringify's third argument: 0 for compact (the API), 2 (the CLI). */
   space?: number;
@@ -25,7 +34,7 @@ export interface ExportOptions {
 
 /** The export document as chunks of JSON text. */
 export async function* exportJson(
-  tasks: TaskRepository,
+  sources: ExportSources,
   profile: UserProfile,
   options: ExportOptions = {},
 ): AsyncGenerator<string> {
@@ -34,17 +43,22 @@ export async function* exportJson(
     {
       exported_at: (options.exportedAt ?? new Date()).toISOString(),
       user: userJson(profile),
+      lists: (await sources.lists.all(profile.id)).map(listToJson),
       tasks: [],
     },
     null,
     space,
   );
-  // "tasks" is the last key, so the document's last "[]" is its array: the tasks go between.
+  // "tasks" is the last key, so the document's last "[]" is its array (whatever "[]" a name
+  // before it holds): the tasks go between.
   const open = shell.lastIndexOf('[]') + 1;
   yield shell.slice(0, open);
   const itemIndent = `\n${' '.repeat(space * 2)}`;
   let first = true;
-  for await (const batch of tasks.batches(profile.id, options.batchSize ?? EXPORT_BATCH_SIZE)) {
+  for await (const batch of sources.tasks.batches(
+    profile.id,
+    options.batchSize ?? EXPORT_BATCH_SIZE,
+  )) {
     let text = '';
     for (const task of batch) {
       const json = JSON.stringify(taskToJson(task), null, space);

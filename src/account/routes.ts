@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problemResponses, signedIn } from '../http/openapi-responses.js';
 import { ProblemSchema } from '../http/problem.js';
+import { ListSchema } from '../lists/schemas.js';
 import { TaskSchema } from '../tasks/schemas.js';
 
 const security = signedIn;
@@ -57,7 +58,12 @@ export const accountRoutes = {
         content: {
           'application/json': {
             schema: z
-              .object({ exported_at: z.string(), user: UserSchema, tasks: z.array(TaskSchema) })
+              .object({
+                exported_at: z.string(),
+                user: UserSchema,
+                lists: z.array(ListSchema).openapi({ description: 'Inbox first, then by name' }),
+                tasks: z.array(TaskSchema).openapi({ description: 'Oldest first' }),
+              })
               .openapi('AccountExport'),
           },
         },

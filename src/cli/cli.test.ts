@@ -12,6 +12,7 @@ import {
   type TestDatabase,
 } from '../../test/support/test-database.js';
 import { loadMigrations, Migrator } from '../db/migrator.js';
+import type { ListJson } from '../lists/list-json.js';
 import { CliError } from './command.js';
 import { commands } from './commands.js';
 import { runCli } from './runner.js';
@@ -64,6 +65,21 @@ function expectOneLineFailure(run: Run, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
   expect(run.stderr).not.toMatch(/^\s+at /m);
 }
+
+/** The 11 fields of a list in the API's JSON, sorted. */
+const listKeys = [
+  'id',
+  'name',
+  'color',
+  'inbox',
+  'owner_id',
+  'role',
+  'counts',
+  'member_count',
+  'version',
+  'created_at',
+  'updated_at',
+].sort();
 
 const countStates = (status: string, state: string) =>
   status.split('\n').filter((line) => new RegExp(`\\s${state}\\b`).test(line)).length;
@@ -206,13 +222,28 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
     expect(await count('users', "email LIKE 'b-user%@example.test'")).toBe(3);
   });
 
-  it('exports a user and all their tasks as JSON in the API shape', async () => {
+  it('exports a user, their lists and all their tasks as JSON in the API shape', async () => {
     const run = await todo(['export', '--user', 'user3@example.test'], env);
     expect(run.code, run.stderr).toBe(0);
     const document = JSON.parse(run.stdout);
+    expect(Object.keys(document)).toEqual(['exported_at', 'user', 'lists', 'tasks']);
     expect(document.exported_at).toMatch(/Z$/);
     expect(document.user).toMatchObject({ email: 'user3@example.test', name: 'User 3' });
+    // The seeded lists, Inbox first, then by name; the 5 tasks one in each.
+    const lists: ListJson[] = document.lists;
+    expect(lists.map((l) => [l.name, l.inbox, l.owner_id, l.counts.total])).toEqual(
+      ['Inbox', 'Errands', 'Home', 'Reading', 'Work'].map((name) => [
+        name,
+        name === 'Inbox',
+        document.user.id,
+        1,
+      ]),
+    );
+    for (const list of lists) expect(Object.keys(list).sort()).toEqual(listKeys);
     expect(document.tasks).toHaveLength(5);
+    expect(new Set(document.tasks.map((t: { list_id: number }) => t.list_id))).toEqual(
+      new Set(lists.map((l) => l.id)),
+    );
     for (const task of document.tasks) {
       expect(Object.keys(task).sort()).toEqual(taskKeys);
       expect(task.user_id).toBe(document.user.id);

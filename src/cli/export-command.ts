@@ -1,5 +1,6 @@
 import { exportJson } from '../account/export.js';
 import { AccountRepository } from '../account/repository.js';
+import { ListRepository } from '../lists/repository.js';
 import { TaskRepository } from '../tasks/repository.js';
 import { CliError, type Command } from './command.js';
 
@@ -8,7 +9,7 @@ import { CliError, type Command } from './command.js';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: "print a user's profile and all their tasks as one JSON document",
+  summary: "print a user's profile, lists and tasks as one JSON document",
   usage: 'export --user EMAIL',
   options: { user: { type: 'string', short: 'u' } },
   async run(ctx, values) {
@@ -17,7 +18,8 @@ export const exportCommand: Command = {
     const db = await ctx.open();
     const profile = await new AccountRepository(db).profileByEmail(email);
     if (!profile) throw new CliError(`no user with email ${email}`);
-    for await (const chunk of exportJson(new TaskRepository(db), profile, { space: 2 })) {
+    const sources = { lists: new ListRepository(db), tasks: new TaskRepository(db) };
+    for await (const chunk of exportJson(sources, profile, { space: 2 })) {
       await ctx.write(chunk);
     }
     await ctx.write('\n');
