@@ -162,8 +162,8 @@ CREATE UNIQUE INDEX tasks_subtask_position_key ON tasks (parent_id, position)
 CREATE INDEX tasks_list_created_idx ON tasks (list_id, created_at DESC, id DESC);
 
 -- Nesting: a top-level task and at most four levels below it; never under itself. Tree
--- changes in one list take turns on the list's row, so two concurrent moves cannot build a
--- cycle or a sixth level between them.
+-- changes in one list take turns on the list's advisory lock (task_placement takes the same),
+-- so two concurrent moves cannot build a cycle or a sixth level between them.
 CREATE FUNCTION tasks_check_nesting() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, public
@@ -177,7 +177,7 @@ BEGIN
     OR (TG_OP = 'UPDATE' AND NEW.parent_id = OLD.parent_id AND NEW.list_id = OLD.list_id) THEN
     RETURN NEW;
   END IF;
-  PERFORM 1 FROM lists WHERE id = NEW.list_id FOR NO KEY UPDATE;
+  PERFORM pg_advisory_xact_lock(hashtext('task_tree'), (NEW.list_id % 2147483647)::integer);
   WHILE v_ancestor IS NOT NULL LOOP
     IF v_ancestor = NEW.id THEN
       RAISE EXCEPTION 'a task cannot be placed under itself' USING ERRCODE = 'TDC01';
@@ -323,7 +323,7 @@ CREATE TRIGGER tasks_complete_subtree AFTER UPDATE OF status ON tasks
 -- for); p_before_id / p_after_id: the sibling to stand just before or after. Every id must be
 -- the caller's: a task that is not raises TDN01 (404), a list TDN02 (404); a subtask in
 -- another list than its parent TDM01 (422); a before/after task under another parent than
--- asked for TDS01 (422). The target list's row is locked until the commit, so positions are
+-- asked for TDS01 (422). The lists involved are locked until the commit, so positions are
 -- computed from neighbours no one else is moving.
 CREATE FUNCTION task_placement(
   p_user_id text, p_task_id bigint, p_current_list bigint,
@@ -385,13 +385,19 @@ BEGIN
         END IF;
       END IF;
     END IF;
-    -- The lists involved, in id order so that two moves between the same lists cannot
-    -- deadlock; the target must be the caller's.
-    PERFORM 1 FROM lists l
-     WHERE l.id IN (target_list, p_current_list) AND l.owner_id = p_user_id
-     ORDER BY l.id FOR NO KEY UPDATE;
+    -- The target must be the caller's; then the lists involved take turns, in id order so
+    -- that two moves between the same lists cannot deadlock (a transaction-level advisory
+    -- lock: nothing written, released at the commit).
     IF NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = target_list AND l.owner_id = p_user_id) THEN
       RAISE EXCEPTION 'no such list' USING ERRCODE = 'TDN02';
+    END IF;
+    IF p_current_list IS NULL OR p_current_list = target_list THEN
+      PERFORM pg_advisory_xact_lock(hashtext('task_tree'), (target_list % 2147483647)::integer);
+    ELSE
+      PERFORM pg_advisory_xact_lock(hashtext('task_tree'),
+        (least(target_list, p_current_list) % 2147483647)::integer);
+      PERFORM pg_advisory_xact_lock(hashtext('task_tree'),
+        (greatest(target_list, p_current_list) % 2147483647)::integer);
     END IF;
   END LOOP;
 
@@ -664,9 +670,10 @@ DECLARE
     AND p_parent_id IS NULL AND NOT coalesce(p_top_level, false);
 BEGIN
   PERFORM set_config('app.user_id', p_user_id, true);
-  IF p_list_id IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM lists WHERE id = p_list_id AND owner_id = p_user_id) THEN
-    RAISE EXCEPTION 'no such list' USING ERRCODE = 'TDN02';
+  IF p_list_id IS NOT NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM lists WHERE id = p_list_id AND owner_id = p_user_id) THEN
+      RAISE EXCEPTION 'no such list' USING ERRCODE = 'TDN02';
+    END IF;
   END IF;
   IF p_sort = 'created_at' AND p_descending AND v_unfiltered THEN
     IF p_list_id IS NULL AND p_after_id IS NULL THEN
@@ -676,13 +683,14 @@ BEGIN
       RETURN QUERY SELECT * FROM tasks
         WHERE user_id = p_user_id AND (created_at, id) < (p_after_time, p_after_id)
         ORDER BY created_at DESC, id DESC LIMIT p_limit;
+    -- One list's page: by the list alone (its owner was checked above, and a list's tasks
+    -- are its owner's), so that no cached plan can mix in the owner's index.
     ELSIF p_after_id IS NULL THEN
-      RETURN QUERY SELECT * FROM tasks WHERE list_id = p_list_id AND user_id = p_user_id
+      RETURN QUERY SELECT * FROM tasks WHERE list_id = p_list_id
         ORDER BY created_at DESC, id DESC LIMIT p_limit;
     ELSE
       RETURN QUERY SELECT * FROM tasks
-        WHERE list_id = p_list_id AND user_id = p_user_id
-          AND (created_at, id) < (p_after_time, p_after_id)
+        WHERE list_id = p_list_id AND (created_at, id) < (p_after_time, p_after_id)
         ORDER BY created_at DESC, id DESC LIMIT p_limit;
     END IF;
     RETURN;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { taskKeys } from '../../test/support/api-assertions.js';
+import { listKeys, taskKeys } from '../../test/support/api-assertions.js';
 import {
   countRows,
   createTestDatabase,
@@ -65,21 +65,6 @@ function expectOneLineFailure(run: Run, pattern: RegExp): void {
   expect(lines[0]).toMatch(pattern);
   expect(run.stderr).not.toMatch(/^\s+at /m);
 }
-
-/** The 11 fields of a list in the API's JSON, sorted. */
-const listKeys = [
-  'id',
-  'name',
-  'color',
-  'inbox',
-  'owner_id',
-  'role',
-  'counts',
-  'member_count',
-  'version',
-  'created_at',
-  'updated_at',
-].sort();
 
 const countStates = (status: string, state: string) =>
   status.split('\n').filter((line) => new RegExp(`\\s${state}\\b`).test(line)).length;

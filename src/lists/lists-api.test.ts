@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi, type TestUser } from '../../test/support/api.js';
-import { expectProblem, readTask, readTasks } from '../../test/support/api-assertions.js';
+import { expectProblem, listKeys, readTask, readTasks } from '../../test/support/api-assertions.js';
 import { buildTask, buildUser } from '../../test/support/factories.js';
 import type { TaskJson } from '../tasks/task-json.js';
 import type { ListJson } from './list-json.js';
@@ -19,21 +19,7 @@ async function readList(response: Response, status = 200): Promise<ListJson> {
   const text = await response.text();
   expect(response.status, text).toBe(status);
   const list = JSON.parse(text) as ListJson;
-  expect(Object.keys(list).sort()).toEqual(
-    [
-      'id',
-      'name',
-      'color',
-      'inbox',
-      'owner_id',
-      'role',
-      'counts',
-      'member_count',
-      'version',
-      'created_at',
-      'updated_at',
-    ].sort(),
-  );
+  expect(Object.keys(list).sort()).toEqual(listKeys);
   expect(response.headers.get('etag') ?? `"${list.version}"`).toBe(`"${list.version}"`);
   return list;
 }

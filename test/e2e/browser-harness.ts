@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type Browser,
@@ -37,10 +37,35 @@ function newestMtime(dir: string): number {
   return latest;
 }
 
-/** Builds dist/web when it is missing or older than anything under web/. */
+/**
+ * Builds dist/web when it is missing or older than anything under web/. Browser suites run in
+ * parallel workers: one builds while the others wait on a lock directory, so none serves a
+ * half-written build.
+ */
 export function ensureWebBuild(): void {
   const index = join(root, 'dist', 'web', 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(root, 'web'))) return;
+  const fresh = () =>
+    existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(root, 'web'));
+  if (fresh()) return;
+  const lock = join(root, 'dist', '.web-build.lock');
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (waited > 300_000) throw new Error(`${lock} held for 5 minutes: remove it if stale`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (!fresh()) buildWeb();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function buildWeb(): void {
   try {
     // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build:
     // build what `npm start` serves.

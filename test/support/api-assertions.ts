@@ -32,6 +32,21 @@ export const taskKeys = [
   'updated_at',
 ].sort();
 
+/** The 11 fields of a list in the API's JSON, sorted. */
+export const listKeys = [
+  'id',
+  'name',
+  'color',
+  'inbox',
+  'owner_id',
+  'role',
+  'counts',
+  'member_count',
+  'version',
+  'created_at',
+  'updated_at',
+].sort();
+
 /** Asserts the 17 fields of a task, their types and formats; returns it typed. */
 export function expectTask(value: unknown): TaskJson {
   expect(value).toBeTypeOf('object');
