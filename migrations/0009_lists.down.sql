@@ -221,7 +221,9 @@ $$;
 
 DROP TRIGGER tasks_complete_subtree ON tasks;
 DROP FUNCTION tasks_complete_subtree();
-DROP TRIGGER tasks_count_subtasks ON tasks;
+DROP TRIGGER tasks_count_subtasks_insert ON tasks;
+DROP TRIGGER tasks_count_subtasks_delete ON tasks;
+DROP TRIGGER tasks_count_subtasks_update ON tasks;
 DROP FUNCTION tasks_count_subtasks();
 DROP TRIGGER tasks_check_nesting ON tasks;
 DROP FUNCTION tasks_check_nesting();

@@ -204,8 +204,9 @@ BEGIN
 END
 $$;
 
+-- WHEN: a top-level task (most of them) costs no call at all.
 CREATE TRIGGER tasks_check_nesting BEFORE INSERT OR UPDATE OF parent_id, list_id ON tasks
-  FOR EACH ROW EXECUTE FUNCTION tasks_check_nesting();
+  FOR EACH ROW WHEN (NEW.parent_id IS NOT NULL) EXECUTE FUNCTION tasks_check_nesting();
 
 -- The database owns the subtask counts too: only this bookkeeping (a trigger's own
 -- statement) changes them, and it changes neither the parent's version nor its time.
@@ -296,8 +297,14 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER tasks_count_subtasks AFTER INSERT OR DELETE OR UPDATE OF parent_id, status
-  ON tasks FOR EACH ROW EXECUTE FUNCTION tasks_count_subtasks();
+-- Only rows that are or were subtasks count; the WHEN clauses spare every other row the call.
+CREATE TRIGGER tasks_count_subtasks_insert AFTER INSERT ON tasks
+  FOR EACH ROW WHEN (NEW.parent_id IS NOT NULL) EXECUTE FUNCTION tasks_count_subtasks();
+CREATE TRIGGER tasks_count_subtasks_delete AFTER DELETE ON tasks
+  FOR EACH ROW WHEN (OLD.parent_id IS NOT NULL) EXECUTE FUNCTION tasks_count_subtasks();
+CREATE TRIGGER tasks_count_subtasks_update AFTER UPDATE OF parent_id, status ON tasks
+  FOR EACH ROW WHEN (OLD.parent_id IS NOT NULL OR NEW.parent_id IS NOT NULL)
+  EXECUTE FUNCTION tasks_count_subtasks();
 
 -- Completing a task completes its open subtasks, and theirs, in the same transaction.
 -- Reopening reopens nothing.
@@ -315,7 +322,9 @@ END
 $$;
 
 CREATE TRIGGER tasks_complete_subtree AFTER UPDATE OF status ON tasks
-  FOR EACH ROW EXECUTE FUNCTION tasks_complete_subtree();
+  FOR EACH ROW WHEN (NEW.status = 'completed' AND OLD.status <> 'completed'
+                     AND NEW.subtasks_total > 0)
+  EXECUTE FUNCTION tasks_complete_subtree();
 
 -- Where a task goes: its list, parent and position. Used by create, update and move.
 -- p_task_id: the task being placed (NULL for a new one); p_list_id / p_parent_id: the
@@ -385,10 +394,12 @@ BEGIN
         END IF;
       END IF;
     END IF;
-    -- The target must be the caller's; then the lists involved take turns, in id order so
-    -- that two moves between the same lists cannot deadlock (a transaction-level advisory
-    -- lock: nothing written, released at the commit).
-    IF NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = target_list AND l.owner_id = p_user_id) THEN
+    -- A list named by the client must be the caller's (one found through the caller's own
+    -- task or Inbox is); then the lists involved take turns, in id order so that two moves
+    -- between the same lists cannot deadlock (a transaction-level advisory lock: nothing
+    -- written, released at the commit).
+    IF target_list = p_list_id AND v_sibling_id IS NULL AND NOT (p_parent_given AND p_parent_id IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = target_list AND l.owner_id = p_user_id) THEN
       RAISE EXCEPTION 'no such list' USING ERRCODE = 'TDN02';
     END IF;
     IF p_current_list IS NULL OR p_current_list = target_list THEN
