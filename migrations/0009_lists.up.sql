@@ -173,8 +173,9 @@ DECLARE
   v_ancestor bigint := NEW.parent_id;
   v_height integer := 1;
 BEGIN
-  IF NEW.parent_id IS NULL
-    OR (TG_OP = 'UPDATE' AND NEW.parent_id = OLD.parent_id AND NEW.list_id = OLD.list_id) THEN
+  -- Called for subtasks only (the trigger's WHEN): nothing to check when the parent and
+  -- list stay as they were.
+  IF TG_OP = 'UPDATE' AND NEW.parent_id = OLD.parent_id AND NEW.list_id = OLD.list_id THEN
     RETURN NEW;
   END IF;
   PERFORM pg_advisory_xact_lock(hashtext('task_tree'), (NEW.list_id % 2147483647)::integer);
@@ -313,10 +314,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, public
 AS $$
 BEGIN
-  IF NEW.status = 'completed' AND OLD.status <> 'completed' AND NEW.subtasks_total > 0 THEN
-    UPDATE tasks SET status = 'completed'
-     WHERE list_id = NEW.list_id AND parent_id = NEW.id AND status <> 'completed';
-  END IF;
+  -- Called only when the task became completed and has subtasks (the trigger's WHEN).
+  UPDATE tasks SET status = 'completed'
+   WHERE list_id = NEW.list_id AND parent_id = NEW.id AND status <> 'completed';
   RETURN NULL;
 END
 $$;

@@ -4,7 +4,6 @@ import { ProblemSchema } from '../http/problem.js';
 import { ListSchema } from '../lists/schemas.js';
 import { TaskSchema } from '../tasks/schemas.js';
 
-const security = signedIn;
 const tags = ['Account'];
 
 export const ProfileSchema = z
@@ -40,7 +39,7 @@ export const accountRoutes = {
     method: 'get',
     path: '/api/me',
     tags,
-    security,
+    security: signedIn,
     summary: "The caller's profile and task counts",
     responses: {
       200: { content: { 'application/json': { schema: ProfileSchema } }, description: 'Profile' },
@@ -51,7 +50,7 @@ export const accountRoutes = {
     method: 'get',
     path: '/api/me/export',
     tags,
-    security,
+    security: signedIn,
     summary: "All the caller's data as one JSON document",
     responses: {
       200: {
@@ -76,7 +75,7 @@ export const accountRoutes = {
     method: 'delete',
     path: '/api/me',
     tags,
-    security,
+    security: signedIn,
     summary: 'Delete the account, its sessions and all its tasks',
     description:
       'Needs a fresh proof: the password in the body, or a session created in the last 10 minutes. A bearer JWT alone is refused (403 reauthentication_required); a wrong password is 403 wrong_password and counts as a failed sign-in for the account (429 with Retry-After once it is locked).',

@@ -3,12 +3,9 @@ import { type AppError, fail } from '../errors.js';
 // If-Match for writes (RFC 9110 §13.1.1): a strong ETag "<version>" or "*". A weak tag
 // or garbage never matches, so the write is refused with 412 rather than applied.
 
-export type Precondition =
-  | { kind: 'none' }
-  | { kind: 'any' }
-  | { kind: 'versions'; versions: number[] };
+type Precondition = { kind: 'none' } | { kind: 'any' } | { kind: 'versions'; versions: number[] };
 
-export function parseIfMatch(header: string | undefined): Precondition {
+function parseIfMatch(header: string | undefined): Precondition {
   if (header === undefined) return { kind: 'none' };
   const value = header.trim();
   if (value === '*') return { kind: 'any' };
@@ -37,7 +34,7 @@ export interface ConditionalWrite<T> {
  * version → the write happens only at it; several (or none that parse) → compared with the
  * current version first, then written at exactly that one. 412 when they differ.
  */
-export async function writeIfMatch<T>(request: ConditionalWrite<T>): Promise<T> {
+async function writeIfMatch<T>(request: ConditionalWrite<T>): Promise<T> {
   const precondition = parseIfMatch(request.ifMatch);
   let version: number | undefined;
   if (precondition.kind === 'versions') {

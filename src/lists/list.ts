@@ -2,7 +2,6 @@
 // (migrations/0009_lists.up.sql).
 
 export const LIST_NAME_MAX = 100;
-export const INBOX_NAME = 'Inbox';
 
 /** The caller's role in a list; every list has its owner, sharing adds the others. */
 export const listRoles = ['owner', 'admin', 'editor', 'viewer'] as const;

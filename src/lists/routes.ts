@@ -12,8 +12,6 @@ import { ListCreateSchema, ListIdParamSchema, ListPatchSchema, ListSchema } from
 
 const tags = ['Lists'];
 const ifMatch = ifMatchHeader('list');
-const security = signedIn;
-const json = jsonContent;
 const one = '/api/lists/{id}';
 
 export const listRoutes = {
@@ -21,20 +19,20 @@ export const listRoutes = {
     method: 'get',
     path: '/api/lists',
     tags,
-    security,
+    security: signedIn,
     summary: "The caller's lists, the Inbox first, then by name",
-    responses: { 200: json(z.array(ListSchema), 'Every list'), ...problemResponses() },
+    responses: { 200: jsonContent(z.array(ListSchema), 'Every list'), ...problemResponses() },
   }),
   create: createRoute({
     method: 'post',
     path: '/api/lists',
     tags,
-    security,
+    security: signedIn,
     summary: 'Create a list',
-    request: { body: { ...json(ListCreateSchema, 'The new list'), required: true } },
+    request: { body: { ...jsonContent(ListCreateSchema, 'The new list'), required: true } },
     responses: {
       201: {
-        ...json(ListSchema, 'Created'),
+        ...jsonContent(ListSchema, 'Created'),
         headers: {
           ...etagHeader,
           Location: { description: 'URL of the list', schema: { type: 'string' } },
@@ -47,11 +45,11 @@ export const listRoutes = {
     method: 'get',
     path: one,
     tags,
-    security,
+    security: signedIn,
     summary: 'Get one list',
     request: { params: ListIdParamSchema },
     responses: {
-      200: { ...json(ListSchema, 'The list'), headers: etagHeader },
+      200: { ...jsonContent(ListSchema, 'The list'), headers: etagHeader },
       ...problemResponses(400, 404),
     },
   }),
@@ -59,15 +57,15 @@ export const listRoutes = {
     method: 'patch',
     path: one,
     tags,
-    security,
+    security: signedIn,
     summary: 'Rename or recolour a list (not the Inbox)',
     request: {
       params: ListIdParamSchema,
       headers: ifMatch,
-      body: { ...json(ListPatchSchema, 'Fields to change'), required: true },
+      body: { ...jsonContent(ListPatchSchema, 'Fields to change'), required: true },
     },
     responses: {
-      200: { ...json(ListSchema, 'The list'), headers: etagHeader },
+      200: { ...jsonContent(ListSchema, 'The list'), headers: etagHeader },
       ...problemResponses(400, 404, 409, 412, 413, 415, 422),
     },
   }),
@@ -75,7 +73,7 @@ export const listRoutes = {
     method: 'delete',
     path: one,
     tags,
-    security,
+    security: signedIn,
     summary: 'Delete a list and all its tasks (not the Inbox)',
     request: { params: ListIdParamSchema, headers: ifMatch },
     responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 404, 409, 412) },

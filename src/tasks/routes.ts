@@ -24,8 +24,6 @@ export const taskBases = ['/api/tasks', '/api/{user_id}/tasks'] as const;
 export type TaskBase = (typeof taskBases)[number];
 
 const ifMatch = ifMatchHeader('task');
-const security = signedIn;
-const json = jsonContent;
 
 export function taskRoutes(base: TaskBase) {
   const byUser = base !== '/api/tasks';
@@ -39,13 +37,13 @@ export function taskRoutes(base: TaskBase) {
       method: 'get',
       path: base,
       tags,
-      security,
+      security: signedIn,
       summary: "List the caller's tasks",
       description: 'Keyset pagination: follow Link rel="next" or pass X-Next-Cursor as cursor.',
       request: { params: pathParams, query: TaskListQuerySchema },
       responses: {
         200: {
-          ...json(z.array(TaskSchema), 'A page of tasks'),
+          ...jsonContent(z.array(TaskSchema), 'A page of tasks'),
           headers: {
             Link: {
               description: '<…>; rel="next" when there is a next page',
@@ -61,7 +59,7 @@ export function taskRoutes(base: TaskBase) {
       method: 'post',
       path: base,
       tags,
-      security,
+      security: signedIn,
       summary: 'Create a task',
       request: {
         params: pathParams,
@@ -75,11 +73,11 @@ export function taskRoutes(base: TaskBase) {
                 'A retry with the same key and body returns the original response; 1 to 255 visible ASCII characters',
             }),
         }),
-        body: { ...json(TaskCreateSchema, 'The new task'), required: true },
+        body: { ...jsonContent(TaskCreateSchema, 'The new task'), required: true },
       },
       responses: {
         201: {
-          ...json(TaskSchema, 'Created'),
+          ...jsonContent(TaskSchema, 'Created'),
           headers: {
             ...etagHeader,
             Location: { description: 'URL of the task', schema: { type: 'string' } },
@@ -92,11 +90,11 @@ export function taskRoutes(base: TaskBase) {
       method: 'get',
       path: one,
       tags,
-      security,
+      security: signedIn,
       summary: 'Get one task',
       request: { params: taskParams },
       responses: {
-        200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
+        200: { ...jsonContent(TaskSchema, 'The task'), headers: etagHeader },
         ...problemResponses(400, 404, ...extra),
       },
     }),
@@ -104,15 +102,15 @@ export function taskRoutes(base: TaskBase) {
       method: 'put',
       path: one,
       tags,
-      security,
+      security: signedIn,
       summary: 'Replace the writable fields (omitted ones reset to defaults)',
       request: {
         params: taskParams,
         headers: ifMatch,
-        body: { ...json(TaskReplaceSchema, 'The task'), required: true },
+        body: { ...jsonContent(TaskReplaceSchema, 'The task'), required: true },
       },
       responses: {
-        200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
+        200: { ...jsonContent(TaskSchema, 'The task'), headers: etagHeader },
         ...problemResponses(400, 404, 412, 413, 415, 422, ...extra),
       },
     }),
@@ -120,15 +118,15 @@ export function taskRoutes(base: TaskBase) {
       method: 'patch',
       path: one,
       tags,
-      security,
+      security: signedIn,
       summary: 'Change some fields',
       request: {
         params: taskParams,
         headers: ifMatch,
-        body: { ...json(TaskPatchSchema, 'Fields to change'), required: true },
+        body: { ...jsonContent(TaskPatchSchema, 'Fields to change'), required: true },
       },
       responses: {
-        200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
+        200: { ...jsonContent(TaskSchema, 'The task'), headers: etagHeader },
         ...problemResponses(400, 404, 412, 413, 415, 422, ...extra),
       },
     }),
@@ -136,7 +134,7 @@ export function taskRoutes(base: TaskBase) {
       method: 'delete',
       path: one,
       tags,
-      security,
+      security: signedIn,
       summary: 'Delete a task',
       request: { params: taskParams, headers: ifMatch },
       responses: { 204: { description: 'Deleted' }, ...problemResponses(400, 404, 412, ...extra) },
@@ -145,11 +143,11 @@ export function taskRoutes(base: TaskBase) {
       method: 'patch',
       path: `${one}/complete`,
       tags,
-      security,
+      security: signedIn,
       summary: 'Toggle completed ↔ pending',
       request: { params: taskParams, headers: ifMatch },
       responses: {
-        200: { ...json(TaskSchema, 'The task'), headers: etagHeader },
+        200: { ...jsonContent(TaskSchema, 'The task'), headers: etagHeader },
         ...problemResponses(400, 404, 412, ...extra),
       },
     }),
@@ -157,17 +155,17 @@ export function taskRoutes(base: TaskBase) {
       method: 'post',
       path: `${one}/move`,
       tags,
-      security,
+      security: signedIn,
       summary: 'Move a task (and its subtasks) to another list, parent or place',
       description:
         "before_id / after_id: stand just before / after that sibling (its parent and list become the task's); parent_id: null makes it top-level; only list_id: top-level at the end of that list. One write, whatever the list's size.",
       request: {
         params: taskParams,
         headers: ifMatch,
-        body: { ...json(TaskMoveSchema, 'Where it goes'), required: true },
+        body: { ...jsonContent(TaskMoveSchema, 'Where it goes'), required: true },
       },
       responses: {
-        200: { ...json(TaskSchema, 'The task where it now stands'), headers: etagHeader },
+        200: { ...jsonContent(TaskSchema, 'The task where it now stands'), headers: etagHeader },
         ...problemResponses(400, 404, 412, 413, 415, 422, ...extra),
       },
     }),

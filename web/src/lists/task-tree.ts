@@ -1,3 +1,4 @@
+import type { NESTING_MAX } from '../../../src/tasks/task';
 import type { TaskJson } from '../api/types';
 
 // A list's tasks come flat, in manual order (sort=position), so siblings already stand in the
@@ -5,7 +6,7 @@ import type { TaskJson } from '../api/types';
 // array the way the server will apply it, so the page shows it before the answer comes.
 
 /** A top-level task and four levels below it. */
-export const MAX_DEPTH = 5;
+export const MAX_DEPTH: typeof NESTING_MAX = 5;
 
 export interface TaskNode {
   task: TaskJson;
