@@ -229,6 +229,42 @@ describe.each(['server', 'embedded'] as const)('tasks table on %s', (kind) => {
     });
   });
 
+  describe('storage', () => {
+    it('changes a status in place on a full page: a heap-only update, no index entry written', async () => {
+      // A fresh user's 300 tasks fill several pages; each page keeps room for the next
+      // version of its rows, so the first task's new status stays on its page.
+      const owner = await insertUser(db);
+      await db.query(
+        `INSERT INTO tasks (user_id, title, position)
+         SELECT $1, 'Task ' || g, position_key(g) FROM generate_series(1, 300) g`,
+        [owner],
+      );
+      const [first] = await db.query<{ id: number; page: string }>(
+        `SELECT id, (ctid::text::point)[0]::text AS page FROM tasks
+          WHERE user_id = $1 ORDER BY id LIMIT 1`,
+        [owner],
+      );
+      const [{ rows_on_page } = { rows_on_page: 0 }] = await db.query<{ rows_on_page: number }>(
+        `SELECT count(*)::int AS rows_on_page FROM tasks
+          WHERE (ctid::text::point)[0] = $1::int AND user_id = $2`,
+        [first!.page, owner],
+      );
+      expect(rows_on_page).toBeGreaterThan(20);
+      const hotUpdates = await db.transaction(async (tx) => {
+        const count = async () =>
+          (
+            await tx.query<{ n: number }>(
+              "SELECT pg_stat_get_xact_tuples_hot_updated('tasks'::regclass)::int AS n",
+            )
+          )[0]!.n;
+        const before = await count();
+        await updateTask(tx, first!.id, "status = 'completed'");
+        return (await count()) - before;
+      });
+      expect(hotUpdates).toBe(1);
+    });
+  });
+
   describe('user_id', () => {
     it('must name an existing user', async () => {
       await expect(insertTaskRow(db, 'no-such-user')).rejects.toMatchObject({ code: '23503' });

@@ -403,6 +403,27 @@ describe("another user's list or task is 404 wherever it is named", () => {
     );
   });
 
+  it('in the task list filter, sorted or filtered too', async () => {
+    // Another's list answers 404 even where its page would be empty anyway; one's own empty
+    // list answers an empty page.
+    for (const query of ['sort=position&parent_id=none', 'status=completed', 'q=zzz']) {
+      await expectProblem(
+        await api.json('GET', `/api/tasks?list_id=${annList.id}&${query}`, bob),
+        404,
+        'list_not_found',
+      );
+      const empty = await createList(bob, `Empty ${query}`);
+      const page = await api.json('GET', `/api/tasks?list_id=${empty.id}&${query}`, bob);
+      expect(page.status).toBe(200);
+      expect(await page.json()).toEqual([]);
+    }
+    await expectProblem(
+      await api.json('GET', `/api/tasks?list_id=${annList.id}`, bob),
+      404,
+      'list_not_found',
+    );
+  });
+
   it('and nothing of theirs changed', async () => {
     expect(await getTask(ann, annTask.id)).toEqual(annTask);
     expect((await lists(ann)).find((l) => l.id === annList.id)).toMatchObject({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertList, insertUser, taskFields } from '../../test/support/factories.js';
+import { inboxOf, insertList, insertUser, taskFields } from '../../test/support/factories.js';
 import {
   createAppRole,
   createTestDatabase,
@@ -7,7 +7,7 @@ import {
   openServerDatabase,
   type TestDatabase,
 } from '../../test/support/test-database.js';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { statementOf } from '../db/function-call.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { type ListQuery, listArguments, type SortKey, type SortOrder } from './list-query.js';
@@ -53,39 +53,94 @@ interface Reads {
 }
 
 /**
- * Runs the repository's list statement `times` times in one transaction (past the five
- * custom plans after which PostgreSQL may switch to a cached generic plan), and returns
- * which indexes that read and how many entries, from the backend's own statistics (read
- * before and after: counts of earlier transactions may not have been flushed yet).
+ * Runs `work` in one transaction and returns which indexes of tasks it read and how many
+ * entries, from the backend's own statistics (read before and after: counts of earlier
+ * transactions may not have been flushed yet). With `rollBack`, the transaction then rolls
+ * back, so that what `work` wrote is gone.
  */
-async function reads(userId: string, query: ListQuery, times = 1): Promise<Reads> {
-  return appDb.transaction(async (tx) => {
-    const counters = async () => {
-      const indexes = await tx.query<{ name: string; scans: number; entries: number }>(
-        `SELECT indexrelid::regclass::text AS name,
-                pg_stat_get_xact_numscans(indexrelid)::int AS scans,
-                pg_stat_get_xact_tuples_returned(indexrelid)::int AS entries
-           FROM pg_index WHERE indrelid = 'tasks'::regclass`,
-      );
-      const [table] = await tx.query<{ seq_scans: number }>(
-        "SELECT pg_stat_get_xact_numscans('tasks'::regclass)::int AS seq_scans",
-      );
-      return { indexes, seqScans: table!.seq_scans };
-    };
-    const before = await counters();
+async function readsOf(
+  work: (tx: Queryable) => Promise<void>,
+  options: { rollBack?: boolean } = {},
+): Promise<Reads> {
+  let read: Reads | undefined;
+  const rolledBack = new Error('rolled back on purpose');
+  await appDb
+    .transaction(async (tx) => {
+      const counters = async () => {
+        const indexes = await tx.query<{ name: string; scans: number; entries: number }>(
+          `SELECT indexrelid::regclass::text AS name,
+                  pg_stat_get_xact_numscans(indexrelid)::int AS scans,
+                  pg_stat_get_xact_tuples_returned(indexrelid)::int AS entries
+             FROM pg_index WHERE indrelid = 'tasks'::regclass`,
+        );
+        const [table] = await tx.query<{ seq_scans: number }>(
+          "SELECT pg_stat_get_xact_numscans('tasks'::regclass)::int AS seq_scans",
+        );
+        return { indexes, seqScans: table!.seq_scans };
+      };
+      const before = await counters();
+      await work(tx);
+      const after = await counters();
+      const indexes: Reads['indexes'] = {};
+      for (const index of after.indexes) {
+        const earlier = before.indexes.find((i) => i.name === index.name)!;
+        const scans = index.scans - earlier.scans;
+        if (scans > 0) indexes[index.name] = { scans, entries: index.entries - earlier.entries };
+      }
+      read = { indexes, seqScans: after.seqScans - before.seqScans };
+      if (options.rollBack) throw rolledBack;
+    })
+    .catch((error: unknown) => {
+      if (error !== rolledBack) throw error;
+    });
+  return read!;
+}
+
+/**
+ * Runs the repository's list statement `times` times in one transaction (past the five
+ * custom plans after which PostgreSQL may switch to a cached generic plan): what it read.
+ */
+const reads = (userId: string, query: ListQuery, times = 1): Promise<Reads> =>
+  readsOf(async (tx) => {
     for (let i = 0; i < times; i++) {
       const args = listArguments(userId, query);
       await tx.query(statementOf('task_list', args.length), args);
     }
-    const after = await counters();
-    const indexes: Reads['indexes'] = {};
-    for (const index of after.indexes) {
-      const earlier = before.indexes.find((i) => i.name === index.name)!;
-      const scans = index.scans - earlier.scans;
-      if (scans > 0) indexes[index.name] = { scans, entries: index.entries - earlier.entries };
-    }
-    return { indexes, seqScans: after.seqScans - before.seqScans };
   });
+
+/**
+ * Eight creates at the end of `list` (past the custom plans), with the database's own create
+ * and no per-user cap (whose count reads the owner's range), each read one entry of
+ * tasks_top_level_position_key: the last position, not the list's entries nor the owner's.
+ * Rolled back and vacuumed, so that the other tests meet neither the rows nor their dead
+ * index entries.
+ */
+async function expectCreatesReadOnePositionEach(userId: string, list: number): Promise<void> {
+  const read = await readsOf(
+    async (tx) => {
+      for (let i = 0; i < 8; i++) {
+        const args = [
+          userId,
+          `New ${i}`,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          list,
+          null,
+        ];
+        await tx.query(statementOf('task_create', args.length), args);
+      }
+    },
+    { rollBack: true },
+  );
+  await server.db.exec('VACUUM (INDEX_CLEANUP ON) tasks');
+  expect(read.seqScans).toBe(0);
+  expect(read.indexes).toEqual({ tasks_top_level_position_key: { scans: 8, entries: 8 } });
 }
 
 describe('the list query on a table of many users', () => {
@@ -130,6 +185,12 @@ describe('the list query on a table of many users', () => {
     expect(scan.scans).toBe(calls);
     expect(scan.entries).toBeLessThanOrEqual(21 * calls);
   };
+
+  it('places a new task at the end of a list by reading one position entry, not the owner’s', async () => {
+    // Row-level security adds "the caller's rows" to the list's; unless the planner knows
+    // that a list's rows are all its owner's, it expects none and merges both ranges.
+    await expectCreatesReadOnePositionEach(user, await inboxOf(server.db, user));
+  });
 
   it('reads the first page of 20 from tasks_user_created_idx: at most 21 entries', async () => {
     expectKeysetScans(await reads(user, page()), 1);
@@ -368,6 +429,12 @@ describe('the list query on one list of 100 000 tasks', () => {
     expect(next.tasks.map((t) => t.id)).toEqual(
       (await expectedIds(condition, 'position', 40)).slice(20),
     );
+  });
+
+  it('places a new task at the end of a list of 100 000 by reading one position entry', async () => {
+    await expectCreatesReadOnePositionEach(user, list);
+    const [last] = await expectedIds('parent_id IS NULL', 'position DESC', 1);
+    expect((await tasks.get(user, last!))?.title).toBe('Task 100000');
   });
 
   it('reads a page of one task’s subtasks in manual order from tasks_subtask_position_key', async () => {
