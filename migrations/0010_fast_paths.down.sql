@@ -1,3 +1,5 @@
+ALTER TABLE tasks ADD CONSTRAINT tasks_user_id_fkey
+  FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE;
 ALTER TABLE tasks RESET (fillfactor);
 DROP STATISTICS tasks_owner_dependencies;
 
