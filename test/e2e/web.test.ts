@@ -395,6 +395,37 @@ describe.skipIf(!web.present)('web app', { timeout: 60_000 }, () => {
     expect(await page.getByRole('alert').count()).toBe(0);
   });
 
+  it('takes the next task as soon as one is stored, while the lists are still refreshing', async () => {
+    const page = await web.open();
+    await signUp(page, web.stack.baseUrl, newUser('Rosa'));
+    await page.getByText('No tasks yet.').waitFor();
+    // The refresh after a create (the task pages, the lists and their counts) is slow.
+    await page.route('**/api/{tasks,lists}?*', async (route) => {
+      if (route.request().method() === 'GET') await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    await page.route('**/api/lists', async (route) => {
+      if (route.request().method() === 'GET') await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    const posted: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/tasks') && r.method() === 'POST') {
+        posted.push((r.postDataJSON() as { title: string }).title);
+      }
+    });
+    const form = addForm(page);
+    await form.getByLabel('New task').fill('First');
+    await form.getByRole('button', { name: 'Add task' }).click();
+    await expect.poll(() => form.getByLabel('New task').inputValue()).toBe('');
+    await form.getByLabel('New task').fill('Second');
+    await form.getByRole('button', { name: 'Add task' }).click();
+    await expect.poll(() => posted).toEqual(['First', 'Second']);
+    await taskItem(page, 'Second').waitFor();
+    await taskItem(page, 'First').waitFor();
+    expect(await form.getByLabel('New task').inputValue()).toBe('');
+  });
+
   it('looks right on a 375 px phone and a 1280 px desktop, light and dark', async () => {
     const phone = await web.open({ width: 375, height: 812 });
     await phone.goto(`${web.stack.baseUrl}/sign-in`);

@@ -53,7 +53,8 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label }: Props) {
       return;
     }
     setBusy(true);
-    const result = await onSubmit(values);
+    const sent = values;
+    const result = await onSubmit(sent);
     setBusy(false);
     if (result) {
       setErrors(result.errors ?? {});
@@ -61,7 +62,8 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label }: Props) {
       return;
     }
     if (!editing) {
-      setValues(initial);
+      // Empty again, unless the user has started the next task meanwhile.
+      setValues((current) => (current === sent ? initial : current));
       titleRef.current?.focus();
     }
   }

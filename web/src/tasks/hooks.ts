@@ -62,7 +62,11 @@ export function useCreateTask() {
       failures < 2 &&
       error instanceof ApiError &&
       (error.code === 'network_error' || error.status === 503),
-    onSuccess: () => refreshServerState(queryClient),
+    // Not awaited: the form is free for the next task as soon as this one is stored, while
+    // the lists and counts catch up.
+    onSuccess: () => {
+      void refreshServerState(queryClient);
+    },
   });
 }
 
