@@ -1,4 +1,5 @@
 import type { Queryable, Row } from './database.js';
+import { refusalOf } from './refusals.js';
 
 // Every operation of the API is one prepared call of a PL/pgSQL function that sets
 // app.user_id for row-level security and runs its statement (docs/decisions/0001).
@@ -24,4 +25,26 @@ export function callFunction<R extends Row>(
   args: readonly unknown[],
 ): Promise<R[]> {
   return db.query<R>(statementOf(fn, args.length), [...args], { name: fn });
+}
+
+/** The functions a repository calls: each one's arguments in order, and its rows. */
+type FunctionTable<Functions> = {
+  [F in keyof Functions]: { args: readonly unknown[]; row: Row };
+};
+
+/**
+ * A typed caller of the functions in `Functions` on `db`, whose refusals (the functions' own
+ * SQLSTATEs, constraint violations) leave it as application errors.
+ */
+export function functionCaller<Functions extends FunctionTable<Functions>>(db: Queryable) {
+  return async <F extends keyof Functions & string>(
+    fn: F,
+    args: Functions[F]['args'],
+  ): Promise<Functions[F]['row'][]> => {
+    try {
+      return await callFunction<Functions[F]['row']>(db, fn, args);
+    } catch (error) {
+      throw refusalOf(error);
+    }
+  };
 }

@@ -1,6 +1,5 @@
 import type { Queryable } from '../db/database.js';
-import { callFunction } from '../db/function-call.js';
-import { refusalOf } from '../db/refusals.js';
+import { functionCaller } from '../db/function-call.js';
 import type { List, ListFields } from './list.js';
 
 // Every call is one prepared round trip to a function of migrations/0009_lists.up.sql that
@@ -45,7 +44,11 @@ interface ListFunctions {
 }
 
 export class ListRepository {
-  constructor(private readonly db: Queryable) {}
+  private readonly call;
+
+  constructor(db: Queryable) {
+    this.call = functionCaller<ListFunctions>(db);
+  }
 
   /** The caller's lists: the Inbox first, then by name. */
   async all(userId: string): Promise<List[]> {
@@ -84,17 +87,6 @@ export class ListRepository {
   /** Deletes a list with its tasks; false when the caller has no such list. */
   async delete(userId: string, id: number, expectedVersion?: number): Promise<boolean> {
     return (await this.call('list_delete', [userId, id, expectedVersion ?? null])).length > 0;
-  }
-
-  private async call<F extends keyof ListFunctions>(
-    fn: F,
-    args: ListFunctions[F]['args'],
-  ): Promise<ListFunctions[F]['row'][]> {
-    try {
-      return await callFunction<ListFunctions[F]['row']>(this.db, fn, args);
-    } catch (error) {
-      throw refusalOf(error);
-    }
   }
 }
 

@@ -1,6 +1,5 @@
 import type { Queryable, Row } from '../db/database.js';
-import { callFunction } from '../db/function-call.js';
-import { refusalOf } from '../db/refusals.js';
+import { functionCaller } from '../db/function-call.js';
 import { fail } from '../errors.js';
 import {
   type ListQuery,
@@ -63,10 +62,14 @@ export interface TaskRepositoryOptions {
 }
 
 export class TaskRepository {
+  private readonly call;
+
   constructor(
-    private readonly db: Queryable,
+    db: Queryable,
     private readonly options: TaskRepositoryOptions = {},
-  ) {}
+  ) {
+    this.call = functionCaller<TaskFunctions>(db);
+  }
 
   /** A new task in the given list or parent (by default the Inbox), after its last sibling. */
   async create(
@@ -219,17 +222,6 @@ export class TaskRepository {
       yield batch;
       if (rows.length < size) return;
       after = batch.at(-1);
-    }
-  }
-
-  private async call<F extends keyof TaskFunctions>(
-    fn: F,
-    args: TaskFunctions[F]['args'],
-  ): Promise<TaskFunctions[F]['row'][]> {
-    try {
-      return await callFunction<TaskFunctions[F]['row']>(this.db, fn, args);
-    } catch (error) {
-      throw refusalOf(error);
     }
   }
 }
