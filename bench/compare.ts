@@ -22,6 +22,7 @@ import { type LoadResult, measureLoad, startWrk, type WorkloadMode } from './lib
 import { describeMachine, machineLine, requireTools } from './lib/machine.js';
 import { log, type Prepared, postmasterPid, prepare, runMain } from './lib/prepare.js';
 import { cliEntry, median, repoRoot, startServer, stopServer, waitReady } from './lib/server.js';
+import { query } from './lib/setup.js';
 
 const { values } = parseArgs({
   options: {
@@ -102,6 +103,8 @@ interface Sample {
   postgresCpuMsPerRequest: number;
   otherCores: number;
   rssPeakMB: number;
+  /** Mean execution time (µs) of each database function the server called, when known. */
+  statementMicros: Record<string, number>;
 }
 
 /** Non-2xx responses by status and socket errors, counted. */
@@ -160,7 +163,7 @@ runMain(async () => {
     }
   }
 
-  const table = summaryTable(variants, workerCounts, samples);
+  const table = `${summaryTable(variants, workerCounts, samples)}\n\n${statementTable(variants, workerCounts, samples)}`;
   const note = `medians of ${rounds} rounds each, ${values.seconds} s measured after ${values.warmup} s warm-up; load average at start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`;
   process.stdout.write(`\n${table}\n\n${note}\n\n`);
   if (!values['no-record']) {
@@ -198,6 +201,9 @@ async function measureVariant(
   });
   try {
     await waitReady(server, cluster.port);
+    if (cluster.db.pgStatStatements) {
+      await query(cluster.db.adminUrl, 'SELECT pg_stat_statements_reset()');
+    }
     const { measured: load, usage } = await measureLoad(
       (seconds) =>
         startWrk({
@@ -225,10 +231,50 @@ async function measureVariant(
       postgresCpuMsPerRequest: (usage.groups.postgres!.cpuSeconds * 1000) / load.requests,
       otherCores: (usage.machineBusySeconds - ours) / usage.seconds,
       rssPeakMB: usage.groups.server!.rssPeakProcess / 2 ** 20,
+      statementMicros: cluster.db.pgStatStatements ? await statementMicros(cluster) : {},
     };
   } finally {
     await stopServer(server);
   }
+}
+
+/** Each variant's median time in each database function (µs per call). */
+function statementTable(variants: Variant[], workerCounts: number[], samples: Sample[]): string {
+  const names = [...new Set(samples.flatMap((s) => Object.keys(s.statementMicros)))].sort();
+  if (names.length === 0) return '(no pg_stat_statements: no time per database function)';
+  const lines = [
+    `| variant | workers | ${names.map((n) => `${n} µs`).join(' | ')} |`,
+    `|---|---:|${names.map(() => '---:').join('|')}|`,
+  ];
+  for (const workers of workerCounts) {
+    for (const v of variants) {
+      const mine = samples.filter((s) => s.label === v.label && s.workers === workers);
+      const cells = names.map((name) => {
+        const values = mine.flatMap((s) => s.statementMicros[name] ?? []);
+        return values.length ? median(values).toFixed(0) : '–';
+      });
+      lines.push(`| ${v.label} | ${workers} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * What PostgreSQL spent on each function the server calls (task_list, task_create…), as
+ * its mean execution time over the window (warm-up included): wall time in the database,
+ * so a wait on a lock counts too. A function called with different argument lists (a
+ * page of one list and of all) is one entry, weighted by its calls.
+ */
+async function statementMicros(cluster: Prepared): Promise<Record<string, number>> {
+  const rows = await query<{ name: string; micros: number }>(
+    cluster.db.adminUrl,
+    `SELECT substring(query FROM 'FROM\\s+(\\w+)\\s*\\(') AS name,
+            1000 * sum(total_exec_time) / sum(calls) AS micros
+       FROM pg_stat_statements
+      WHERE query ~ '^SELECT \\* FROM \\w+\\(' AND calls >= 100
+      GROUP BY 1 ORDER BY 1`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, Number(r.micros)]));
 }
 
 /** One row per variant and worker count, the first variant's row the base of the changes. */
