@@ -282,6 +282,52 @@ describe.each(['server', 'embedded'] as const)('position keys on %s', (kind) => 
     });
   });
 
+  describe('position_after', () => {
+    it('gives what position_between(key, NULL) gives, for every key of a long random list', async () => {
+      const { insertions } = await insertAtRandom(4000, 20261129, generateKeyBetween);
+      const keys = [
+        ...new Set([
+          ...insertions.map((i) => i.key),
+          ...edgePairs.flat().filter((key): key is string => key !== null),
+        ]),
+      ];
+      const rows = await db.query<{ key: string; after: string; between: string }>(
+        `SELECT key, position_after(key) AS after, position_between(key, NULL) AS between
+           FROM unnest($1::text[]) AS key`,
+        [keys],
+      );
+      expect(rows).toHaveLength(keys.length);
+      expect(rows.filter((r) => r.after !== r.between)).toEqual([]);
+      // Both the shortcut (a digit goes up) and the way through position_between are taken.
+      const shortcut = rows.filter(
+        ({ key }) => key === integerPart(key) && !key.startsWith('A') && !key.endsWith('z'),
+      );
+      expect(shortcut.length).toBeGreaterThan(100);
+      expect(rows.length - shortcut.length).toBeGreaterThan(100);
+      const [empty] = await db.query<{ key: string }>('SELECT position_after(NULL) AS key');
+      expect(empty!.key).toBe(generateKeyBetween(null, null));
+    });
+
+    it('refuses a malformed key as position_between does (TDP02)', async () => {
+      for (const key of malformedKeys) {
+        expect(await failureOf('SELECT position_after($1)', [key]), key).toEqual({
+          code: 'TDP02',
+          message: `malformed position key: ${key}`,
+        });
+      }
+    });
+
+    it('is inlined into the query that calls it: no function call of its own', async () => {
+      const plan = await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (VERBOSE, COSTS OFF)
+         SELECT position_after(key) FROM unnest(ARRAY['a1', 'b0A']) AS key`,
+      );
+      const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+      expect(text).toContain('CASE');
+      expect(text).not.toContain('position_after');
+    });
+  });
+
   describe('position_key', () => {
     it('is the n-th append, for n up to 5 000 and at 10⁶', async () => {
       const appends = new Map<number, string>();

@@ -110,10 +110,10 @@ const reads = (userId: string, query: ListQuery, times = 1): Promise<Reads> =>
 
 /**
  * Eight creates at the end of `list` (past the custom plans), with the database's own create
- * and no per-user cap (whose count reads the owner's range), each read one entry of
- * tasks_top_level_position_key: the last position, not the list's entries nor the owner's.
- * Rolled back and vacuumed, so that the other tests meet neither the rows nor their dead
- * index entries.
+ * and a cap on the owner's tasks (above the 100 000 of the list below), each read one entry of
+ * tasks_top_level_position_key: the last position, not the list's entries nor the owner's
+ * (the cap reads the owner's count, not their tasks). Rolled back and vacuumed, so that the
+ * other tests meet neither the rows nor their dead index entries.
  */
 async function expectCreatesReadOnePositionEach(userId: string, list: number): Promise<void> {
   const read = await readsOf(
@@ -129,7 +129,7 @@ async function expectCreatesReadOnePositionEach(userId: string, list: number): P
           null,
           null,
           null,
-          null,
+          1_000_000,
           list,
           null,
         ];
