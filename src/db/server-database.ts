@@ -12,6 +12,7 @@ import {
   type Row,
 } from './database.js';
 import type { DatabaseObserver } from './observer.js';
+import { parseTimestamptz } from './timestamps.js';
 
 export interface ServerDatabaseOptions {
   url: string;
@@ -29,9 +30,13 @@ export interface ServerDatabaseOptions {
 // bigint ids fit in a double for 2^53 tasks; the API speaks JSON numbers anyway.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20
-      ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    format === 'binary'
+      ? pg.types.getTypeParser(oid, format)
+      : oid === pg.types.builtins.INT8
+        ? (v: string) => Number(v)
+        : oid === pg.types.builtins.TIMESTAMPTZ
+          ? parseTimestamptz
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 export function createServerDatabase(options: ServerDatabaseOptions): Database & { pool: pg.Pool } {
