@@ -27,7 +27,8 @@ export interface ServerDatabaseOptions {
   observer?: DatabaseObserver;
 }
 
-// bigint ids fit in a double for 2^53 tasks; the API speaks JSON numbers anyway.
+// Text values: bigint ids as numbers (they fit a double for 2^53 tasks, and the API speaks
+// JSON numbers anyway); timestamptz by the faster parser of timestamps.ts.
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     format === 'binary'
