@@ -53,8 +53,7 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label }: Props) {
       return;
     }
     setBusy(true);
-    const sent = values;
-    const result = await onSubmit(sent);
+    const result = await onSubmit(values);
     setBusy(false);
     if (result) {
       setErrors(result.errors ?? {});
@@ -63,7 +62,7 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label }: Props) {
     }
     if (!editing) {
       // Empty again, unless the user has started the next task meanwhile.
-      setValues((current) => (current === sent ? initial : current));
+      setValues((current) => (current === values ? initial : current));
       titleRef.current?.focus();
     }
   }
