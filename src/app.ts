@@ -19,6 +19,8 @@ import { ListRepository } from './lists/repository.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops-routes.js';
+import { registerSharingHandlers } from './sharing/handlers.js';
+import { SharingRepository } from './sharing/repository.js';
 import { registerTaskHandlers } from './tasks/handlers.js';
 import { TaskRepository } from './tasks/repository.js';
 import { taskBases } from './tasks/routes.js';
@@ -47,6 +49,7 @@ export function buildApp(
   });
   const tasks = new TaskRepository(db, { maxTasksPerUser: config.MAX_TASKS_PER_USER });
   const lists = new ListRepository(db);
+  const sharing = new SharingRepository(db);
   const accounts = new AccountRepository(db);
   const reauthentication = new Reauthentication({
     auth,
@@ -73,13 +76,20 @@ export function buildApp(
     ? writeRateLimit(new WriteRateLimiter(config.API_WRITE_LIMIT_PER_MINUTE))
     : undefined;
   // Hono's "/x/*" also matches "/x": one registration per family, so nothing runs twice.
-  for (const path of ['/api/tasks/*', '/api/lists/*', '/api/me/*', '/api/:user_id/tasks/*']) {
+  for (const path of [
+    '/api/tasks/*',
+    '/api/lists/*',
+    '/api/invitations/*',
+    '/api/me/*',
+    '/api/:user_id/tasks/*',
+  ]) {
     app.use(path, authenticated, jsonBodyGuard);
     if (writeLimit) app.use(path, writeLimit);
   }
   app.use('/api/:user_id/tasks/*', requireOwnUserPath);
-  registerAccountHandlers(app, accounts, tasks, lists, reauthentication);
+  registerAccountHandlers(app, accounts, tasks, lists, sharing, reauthentication);
   registerListHandlers(app, lists);
+  registerSharingHandlers(app, sharing, baseURL);
   for (const base of taskBases) registerTaskHandlers(app, base, tasks);
 
   let document: Promise<object> | undefined;

@@ -32,6 +32,27 @@ export const errorCatalogue = {
   not_found: { status: 404, title: 'Not found', message: 'There is nothing here.' },
   task_not_found: { status: 404, title: 'Task not found', message: 'No such task.' },
   list_not_found: { status: 404, title: 'List not found', message: 'No such list.' },
+  invitation_not_found: {
+    status: 404,
+    title: 'Invitation not found',
+    message: 'No such invitation: it is unknown, expired, used up or revoked.',
+  },
+  member_not_found: { status: 404, title: 'Member not found', message: 'No such member.' },
+  insufficient_role: {
+    status: 403,
+    title: 'Insufficient role',
+    message: 'Your role in this list does not allow this.',
+  },
+  owner_cannot_leave: {
+    status: 409,
+    title: 'The owner cannot leave',
+    message: 'The owner cannot leave their own list; delete it instead.',
+  },
+  owner_role_fixed: {
+    status: 409,
+    title: "The owner's role is fixed",
+    message: 'A list has exactly one owner, whose role cannot be changed.',
+  },
   version_mismatch: {
     status: 412,
     title: 'Precondition failed',
@@ -40,7 +61,7 @@ export const errorCatalogue = {
   inbox_protected: {
     status: 409,
     title: 'The Inbox is protected',
-    message: 'The Inbox cannot be renamed, recoloured or deleted.',
+    message: 'The Inbox cannot be renamed, recoloured, shared or deleted.',
   },
   payload_too_large: {
     status: 413,
@@ -81,6 +102,11 @@ export const errorCatalogue = {
     status: 422,
     title: 'Not a sibling',
     message: 'The task to stand before or after has another parent, or is the task itself.',
+  },
+  assignee_not_member: {
+    status: 422,
+    title: 'Assignee not a member',
+    message: 'A task can be assigned only to the owner or a member of its list.',
   },
   task_limit_reached: {
     status: 422,
@@ -151,6 +177,15 @@ export const fail = {
   notFound: (message?: string) => new AppError('not_found', message),
   taskNotFound: () => new AppError('task_not_found'),
   listNotFound: () => new AppError('list_not_found'),
+  invitationNotFound: () => new AppError('invitation_not_found'),
+  memberNotFound: () => new AppError('member_not_found'),
+  insufficientRole: () => new AppError('insufficient_role'),
+  ownerCannotLeave: () => new AppError('owner_cannot_leave'),
+  ownerRoleFixed: () => new AppError('owner_role_fixed'),
+  assigneeNotMember: () =>
+    new AppError('assignee_not_member', undefined, {
+      errors: [{ path: 'assignee_id', message: 'is not the owner or a member of the list' }],
+    }),
   inboxProtected: () => new AppError('inbox_protected'),
   subtaskTooDeep: () => new AppError('subtask_too_deep'),
   subtaskCycle: () => new AppError('subtask_cycle'),

@@ -5,6 +5,7 @@ import { openTestDatabase } from '../../test/support/test-database.js';
 import type { Database } from '../db/database.js';
 import { type ListJson, listToJson } from '../lists/list-json.js';
 import { ListRepository } from '../lists/repository.js';
+import { SharingRepository } from '../sharing/repository.js';
 import { TaskRepository } from '../tasks/repository.js';
 import { taskToJson } from '../tasks/task-json.js';
 import { exportJson, userJson } from './export.js';
@@ -59,12 +60,17 @@ describe.each(['server', 'embedded'] as const)('the account export on %s', (kind
   ])('is byte-identical to the whole document with %i tasks (%s)', async (count) => {
     const userId = await userWithTasks(db, count);
     await userWithTasks(db, 3); // someone else's lists and tasks stay out
-    const sources = { lists: new ListRepository(db), tasks: new TaskRepository(db) };
+    const sources = {
+      lists: new ListRepository(db),
+      tasks: new TaskRepository(db),
+      sharing: new SharingRepository(db),
+    };
     const profile = (await new AccountRepository(db).profile(userId))!;
     const document = {
       exported_at: exportedAt.toISOString(),
       user: userJson(profile),
       lists: (await sources.lists.all(userId)).map(listToJson),
+      memberships: [],
       tasks: (await sources.tasks.all(userId)).map(taskToJson),
     };
     expect(document.lists.map((l) => [l.name, l.owner_id, l.counts.total])).toEqual([
@@ -111,7 +117,7 @@ describe('GET /api/me/export', () => {
       lists: ListJson[];
       tasks: Array<{ title: string; user_id: string; list_id: number }>;
     };
-    expect(Object.keys(document)).toEqual(['exported_at', 'user', 'lists', 'tasks']);
+    expect(Object.keys(document)).toEqual(['exported_at', 'user', 'lists', 'memberships', 'tasks']);
     expect(document.user).toMatchObject({ id: user.id, email: user.email });
     expect(document.lists).toEqual(lists);
     expect(document.tasks.map((t) => [t.title, t.list_id])).toEqual(

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { fail } from '../errors.js';
 import type { AppEnv } from '../http/context.js';
 import type { ListRepository } from '../lists/repository.js';
+import type { SharingRepository } from '../sharing/repository.js';
 import type { TaskRepository } from '../tasks/repository.js';
 import { exportJson, userJson } from './export.js';
 import type { Reauthentication } from './reauthentication.js';
@@ -13,6 +14,7 @@ export function registerAccountHandlers(
   accounts: AccountRepository,
   tasks: TaskRepository,
   lists: ListRepository,
+  sharing: SharingRepository,
   reauthentication: Reauthentication,
 ): void {
   // A valid JWT may outlive its user: such a caller is no longer anyone (401).
@@ -42,7 +44,7 @@ export function registerAccountHandlers(
 
   app.openapi(accountRoutes.export, async (c) => {
     const profile = await profileOf(c.get('user').id);
-    const chunks = exportJson({ lists, tasks }, profile);
+    const chunks = exportJson({ lists, tasks, sharing }, profile);
     // The head and the first batch are read before the status is sent, so a database that
     // is down is still a 503 problem; a failure after that can only cut the stream short.
     const encoder = new TextEncoder();

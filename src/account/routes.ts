@@ -60,8 +60,23 @@ export const accountRoutes = {
               .object({
                 exported_at: z.string(),
                 user: UserSchema,
-                lists: z.array(ListSchema).openapi({ description: 'Inbox first, then by name' }),
-                tasks: z.array(TaskSchema).openapi({ description: 'Oldest first' }),
+                lists: z.array(ListSchema).openapi({
+                  description:
+                    "Own and shared lists, the Inbox first, then by name; role says whose (owner: the caller's)",
+                }),
+                memberships: z
+                  .array(
+                    z.object({
+                      list_id: z.number().int(),
+                      role: z.enum(['viewer', 'editor', 'admin']),
+                      joined_at: z.string(),
+                    }),
+                  )
+                  .openapi({ description: 'The lists others share with the caller' }),
+                tasks: z.array(TaskSchema).openapi({
+                  description:
+                    "The caller's own tasks, oldest first, then those of each list shared with them",
+                }),
               })
               .openapi('AccountExport'),
           },

@@ -1,6 +1,7 @@
 import { exportJson } from '../account/export.js';
 import { AccountRepository } from '../account/repository.js';
 import { ListRepository } from '../lists/repository.js';
+import { SharingRepository } from '../sharing/repository.js';
 import { TaskRepository } from '../tasks/repository.js';
 import { CliError, type Command } from './command.js';
 
@@ -18,7 +19,11 @@ export const exportCommand: Command = {
     const db = await ctx.open();
     const profile = await new AccountRepository(db).profileByEmail(email);
     if (!profile) throw new CliError(`no user with email ${email}`);
-    const sources = { lists: new ListRepository(db), tasks: new TaskRepository(db) };
+    const sources = {
+      lists: new ListRepository(db),
+      tasks: new TaskRepository(db),
+      sharing: new SharingRepository(db),
+    };
     for await (const chunk of exportJson(sources, profile, { space: 2 })) {
       await ctx.write(chunk);
     }

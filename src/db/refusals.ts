@@ -10,6 +10,11 @@ const refusals = new Map([
   ['TDL01', fail.taskLimitReached],
   ['TDN01', fail.taskNotFound],
   ['TDN02', fail.listNotFound],
+  ['TDN03', fail.invitationNotFound],
+  ['TDN04', fail.memberNotFound],
+  ['TDR01', fail.insufficientRole],
+  ['TDO01', fail.ownerCannotLeave],
+  ['TDO02', fail.ownerRoleFixed],
   ['TDI01', fail.inboxProtected],
   ['TDD01', fail.subtaskTooDeep],
   ['TDC01', fail.subtaskCycle],
@@ -34,7 +39,9 @@ export function refusalOf(error: unknown): unknown {
   const refusal = code === undefined ? undefined : refusals.get(code);
   if (refusal) return refusal();
   switch (code) {
-    case '23503': // a foreign key to users: the user was deleted after the token was issued
+    case '23503': // a foreign key: to a member of the list, or to users
+      if (constraint === 'tasks_assignee_fkey') return fail.assigneeNotMember();
+      // to users: the user was deleted after the token was issued
       return fail.unauthorized('The signed-in user no longer exists.');
     case '23514': // a CHECK constraint: the API validates first, so this is a backstop
     case '22001':

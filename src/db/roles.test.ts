@@ -115,7 +115,7 @@ describe('the runtime role', () => {
       'ALTER TABLE tasks NO FORCE ROW LEVEL SECURITY',
       'ALTER TABLE tasks DISABLE ROW LEVEL SECURITY',
       'ALTER TABLE idempotency_keys NO FORCE ROW LEVEL SECURITY',
-      'DROP POLICY tasks_owner ON tasks',
+      'DROP POLICY tasks_read ON tasks',
       'ALTER TABLE tasks ADD COLUMN planted text',
       'DROP TABLE tasks',
       'DROP TABLE users CASCADE',
@@ -255,8 +255,8 @@ describe('the product functions', () => {
     await connected(urlFor(names.database, stranger), async (client) => {
       for (const sql of [
         "SELECT * FROM task_get('someone', 1)",
-        "SELECT * FROM task_list('someone', 'created_at', true, 21, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
-        "SELECT * FROM task_export_batch('someone', NULL, NULL, 10)",
+        "SELECT * FROM task_list('someone', 'created_at', true, 21, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)",
+        "SELECT * FROM task_export_batch('someone', NULL, NULL, NULL, 10)",
         "SELECT * FROM task_counts('someone')",
         'SELECT idempotency_keys_purge()',
         "SELECT task_tags_are_valid('{x}')",
@@ -288,7 +288,7 @@ describe('the product functions', () => {
     await tasks.create(user!, taskFields({ title: 'Other', tags: ['b'] }));
     const list = (sort: string, search: string | null) =>
       appDb.query<{ title: string }>(
-        'SELECT * FROM task_list($1, $2, true, 10, NULL, NULL, NULL, NULL, $3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)',
+        'SELECT * FROM task_list($1, $2, true, 10, NULL, NULL, NULL, NULL, $3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)',
         [user, sort, search],
       );
     await expect(list('title; DROP TABLE tasks; --', null)).rejects.toMatchObject({

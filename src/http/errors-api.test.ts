@@ -75,6 +75,16 @@ function bodyOf(bytes: number): string {
   return text;
 }
 
+/** A new list of Ann's that Bob joined with `role`. */
+async function sharedList(role: string): Promise<number> {
+  const created = await api.json('POST', '/api/lists', ann, { name: 'Shared' });
+  const list = ((await created.json()) as { id: number }).id;
+  const invited = await api.json('POST', `/api/lists/${list}/invitations`, ann, { role });
+  const { token } = (await invited.json()) as { token: string };
+  expect((await api.json('POST', `/api/invitations/${token}/accept`, bob)).status).toBe(200);
+  return list;
+}
+
 const move = (id: number, body: Record<string, unknown>) =>
   api.json('POST', `/api/tasks/${id}/move`, ann, body);
 
@@ -102,6 +112,42 @@ const catalogueRows: { code: ErrorCode; provoke: () => Promise<Response>; retryA
   { code: 'not_found', provoke: () => api.json('GET', '/api/nothing-here', ann) },
   { code: 'task_not_found', provoke: () => api.json('GET', '/api/tasks/987654321', ann) },
   { code: 'list_not_found', provoke: () => api.json('GET', '/api/lists/987654321', ann) },
+  {
+    code: 'invitation_not_found',
+    provoke: () => api.json('GET', `/api/invitations/${'x'.repeat(43)}`, ann),
+  },
+  {
+    code: 'member_not_found',
+    provoke: async () => {
+      const list = await sharedList('viewer');
+      return api.json('DELETE', `/api/lists/${list}/members/nobody-at-all`, ann);
+    },
+  },
+  {
+    code: 'insufficient_role',
+    provoke: async () => {
+      const list = await sharedList('viewer');
+      return api.json('PATCH', `/api/lists/${list}`, bob, { name: 'Mine now' });
+    },
+  },
+  {
+    code: 'owner_cannot_leave',
+    provoke: async () => {
+      const list = await sharedList('viewer');
+      return api.json('DELETE', `/api/lists/${list}/members/${ann.id}`, ann);
+    },
+  },
+  {
+    code: 'owner_role_fixed',
+    provoke: async () => {
+      const list = await sharedList('viewer');
+      return api.json('PATCH', `/api/lists/${list}/members/${ann.id}`, ann, { role: 'admin' });
+    },
+  },
+  {
+    code: 'assignee_not_member',
+    provoke: () => api.json('POST', '/api/tasks', ann, { title: 'For Bob', assignee_id: bob.id }),
+  },
   {
     code: 'inbox_protected',
     provoke: async () => {

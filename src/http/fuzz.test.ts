@@ -805,6 +805,8 @@ async function expectDatabaseMatchesModel(session: Session, where: string): Prom
       parent_id: row.parent_id === null ? null : Number(row.parent_id),
       position: row.position,
       subtasks: { total: row.subtasks_total, completed: row.subtasks_completed },
+      created_by: row.created_by,
+      assignee_id: row.assignee_id,
       version: row.version,
       created_at: iso(row.created_at)!,
       updated_at: iso(row.updated_at)!,

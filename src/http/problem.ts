@@ -94,6 +94,7 @@ const readOnlyFields = new Set([
   'id',
   'user_id',
   'completed_at',
+  'created_by',
   'version',
   'created_at',
   'updated_at',

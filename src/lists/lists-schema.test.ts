@@ -266,7 +266,7 @@ describe.each(['server', 'embedded'] as const)('lists table on %s', (kind) => {
   });
 
   describe('a task’s list', () => {
-    it('is one of the task owner’s lists (tasks_list_fkey)', async () => {
+    it('is one of the task owner’s lists (tasks_list_fkey); moved to another’s, it is theirs', async () => {
       const other = await insertUser(db);
       const theirs = await insertList(db, other);
       await expect(insertTaskRow(db, user, { list_id: theirs })).rejects.toMatchObject({
@@ -274,9 +274,11 @@ describe.each(['server', 'embedded'] as const)('lists table on %s', (kind) => {
         constraint: 'tasks_list_fkey',
       });
       const mine = await insertTaskRow(db, user);
-      await expect(
-        db.query('UPDATE tasks SET list_id = $1 WHERE id = $2', [theirs, mine.id]),
-      ).rejects.toMatchObject({ code: '23503', constraint: 'tasks_list_fkey' });
+      const [moved] = await db.query<{ user_id: string }>(
+        'UPDATE tasks SET list_id = $1 WHERE id = $2 RETURNING user_id',
+        [theirs, mine.id],
+      );
+      expect(moved!.user_id).toBe(other);
       await expect(insertTaskRow(db, user, { list_id: 999_999_999 })).rejects.toMatchObject({
         code: '23503',
         constraint: 'tasks_list_fkey',

@@ -1,12 +1,12 @@
 import type { Queryable } from '../db/database.js';
 import { functionCaller } from '../db/function-call.js';
-import type { List, ListFields } from './list.js';
+import type { List, ListFields, ListRole } from './list.js';
 
-// Every call is one prepared round trip to a function of migrations/0009_lists.up.sql that
-// sets app.user_id for row-level security; every statement is scoped by the caller's id.
+// Every call is one prepared round trip to a function of migrations/ (0009, 0012) that sets
+// app.user_id for row-level security, which decides what the caller's role lets them see.
 
 /** A list_summary row as the driver returns it (counts are bigint: strings). */
-interface ListRow {
+export interface ListRow {
   [column: string]: unknown;
   id: string;
   owner_id: string;
@@ -20,6 +20,8 @@ interface ListRow {
   open: string;
   completed: string;
   overdue: string;
+  role: ListRole;
+  member_count: string;
 }
 
 interface ListFunctions {
@@ -50,7 +52,7 @@ export class ListRepository {
     this.call = functionCaller<ListFunctions>(db);
   }
 
-  /** The caller's lists: the Inbox first, then by name. */
+  /** The caller's lists, own and shared: the Inbox first, then by name. */
   async all(userId: string): Promise<List[]> {
     return (await this.call('list_summaries', [userId, null])).map(toList);
   }
@@ -65,7 +67,7 @@ export class ListRepository {
     return toList(rows[0]!);
   }
 
-  /** Renames or recolours; undefined when the caller has no such list. */
+  /** Renames or recolours (admin and owner); undefined when the caller has no such list. */
   async update(
     userId: string,
     id: number,
@@ -84,22 +86,21 @@ export class ListRepository {
     return rows[0] && toList(rows[0]);
   }
 
-  /** Deletes a list with its tasks; false when the caller has no such list. */
+  /** Deletes a list with its tasks (the owner only); false when the caller has no such list. */
   async delete(userId: string, id: number, expectedVersion?: number): Promise<boolean> {
     return (await this.call('list_delete', [userId, id, expectedVersion ?? null])).length > 0;
   }
 }
 
-function toList(row: ListRow): List {
+export function toList(row: ListRow): List {
   return {
     id: Number(row.id),
     ownerId: row.owner_id,
     name: row.name,
     color: row.color,
     inbox: row.inbox,
-    // Only the owner's own lists until lists can be shared.
-    role: 'owner',
-    memberCount: 1,
+    role: row.role,
+    memberCount: Number(row.member_count),
     counts: {
       total: Number(row.total),
       open: Number(row.open),

@@ -128,6 +128,7 @@ function writableFields(body: Partial<TaskCreateBody> | TaskPatchBody): Partial<
   if (body.priority !== undefined) fields.priority = body.priority;
   if (body.tags !== undefined) fields.tags = body.tags;
   if (body.due_date !== undefined) fields.dueDate = body.due_date;
+  if (body.assignee_id !== undefined) fields.assigneeId = body.assignee_id;
   return fields;
 }
 
@@ -161,6 +162,7 @@ function toListQuery(query: TaskListQueryInput): { list: ListQuery; selection: L
       dueAfter: query.due_after,
       listId: query.list_id,
       parentId: query.parent_id,
+      assignedToMe: query.assignee === 'me' ? true : undefined,
     },
   };
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, selection);
@@ -185,6 +187,8 @@ function requestFingerprint(fields: TaskFields, placement: TaskPlacement): strin
         ...(placement.listId === undefined && placement.parentId === undefined
           ? []
           : [placement.listId ?? null, placement.parentId ?? null]),
+        // Likewise the assignee, which came with sharing.
+        ...(fields.assigneeId === null ? [] : [{ assignee: fields.assigneeId }]),
       ]),
     )
     .digest('base64url');

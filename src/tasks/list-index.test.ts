@@ -132,6 +132,7 @@ async function expectCreatesReadOnePositionEach(userId: string, list: number): P
           1_000_000,
           list,
           null,
+          null,
         ];
         await tx.query(statementOf('task_create', args.length), args);
       }

@@ -34,6 +34,8 @@ export interface TaskFilters {
   listId?: number;
   /** The subtasks of one task, or 'none' for top-level tasks only. */
   parentId?: number | 'none';
+  /** Only the tasks assigned to the caller. */
+  assignedToMe?: boolean;
 }
 
 /** Where the previous page ended: its last row's sort value and id. */
@@ -80,6 +82,7 @@ export type TaskListArguments = [
   parentId: number | null,
   topLevel: boolean,
   afterPosition: string | null,
+  assignedToMe: boolean,
 ];
 
 export function listArguments(userId: string, query: ListQuery): TaskListArguments {
@@ -107,5 +110,6 @@ export function listArguments(userId: string, query: ListQuery): TaskListArgumen
     typeof f.parentId === 'number' ? f.parentId : null,
     f.parentId === 'none',
     after && query.sort === 'position' ? (value as string) : null,
+    f.assignedToMe === true,
   ];
 }

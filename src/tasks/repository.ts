@@ -39,6 +39,8 @@ export interface TaskRow extends Row {
   position: string;
   subtasks_total: number;
   subtasks_completed: number;
+  created_by: string | null;
+  assignee_id: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -91,6 +93,7 @@ export class TaskRepository {
       this.options.maxTasksPerUser ?? null,
       placement.listId ?? null,
       placement.parentId ?? null,
+      fields.assigneeId,
     ]);
     return toTask(rows[0]!);
   }
@@ -148,6 +151,8 @@ export class TaskRepository {
       placement.listId ?? null,
       placement.parentId !== undefined,
       placement.parentId ?? null,
+      set('assigneeId'),
+      changes.assigneeId ?? null,
     ]);
     return rows[0] && toTask(rows[0]);
   }
@@ -203,16 +208,18 @@ export class TaskRepository {
   }
 
   /**
-   * Every task of the user, oldest first, in batches of at most `size`: each batch is one
-   * keyset query after the last row of the one before, so memory stays bounded however many
-   * tasks there are (the account export). Times are stored to the millisecond, so a row's
-   * JavaScript time names its position exactly.
+   * Every task the user owns (or, with `listId`, every task of that list, which the user can
+   * read), oldest first, in batches of at most `size`: each batch is one keyset query after
+   * the last row of the one before, so memory stays bounded however many tasks there are
+   * (the account export). Times are stored to the millisecond, so a row's JavaScript time
+   * names its position exactly.
    */
-  async *batches(userId: string, size: number): AsyncGenerator<Task[]> {
+  async *batches(userId: string, size: number, listId?: number): AsyncGenerator<Task[]> {
     let after: Task | undefined;
     for (;;) {
       const rows = await this.call('task_export_batch', [
         userId,
+        listId ?? null,
         after?.createdAt ?? null,
         after ? String(after.id) : null,
         size,
@@ -242,6 +249,7 @@ interface TaskFunctions {
       maxTasks: number | null,
       listId: number | null,
       parentId: number | null,
+      assigneeId: string | null,
     ];
     row: TaskRow;
   };
@@ -268,6 +276,8 @@ interface TaskFunctions {
       listId: number | null,
       setParent: boolean,
       parentId: number | null,
+      setAssignee: boolean,
+      assigneeId: string | null,
     ];
     row: TaskRow;
   };
@@ -300,7 +310,13 @@ interface TaskFunctions {
     };
   };
   task_export_batch: {
-    args: [userId: string, afterCreatedAt: Date | null, afterId: string | null, size: number];
+    args: [
+      userId: string,
+      listId: number | null,
+      afterCreatedAt: Date | null,
+      afterId: string | null,
+      size: number,
+    ];
     row: TaskRow;
   };
 }
@@ -321,6 +337,8 @@ export function toTask(row: TaskRow): Task {
     parentId: row.parent_id === null ? null : Number(row.parent_id),
     position: row.position,
     subtasks: { total: row.subtasks_total, completed: row.subtasks_completed },
+    createdBy: row.created_by,
+    assigneeId: row.assignee_id,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

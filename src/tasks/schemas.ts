@@ -79,6 +79,12 @@ const parentId = bodyId.nullable().openapi({
   example: 12,
 });
 
+const assigneeId = z.string().min(1).max(128).nullable().openapi({
+  description:
+    "Who the task is for: the owner or a member of the task's list (anyone else: 422 assignee_not_member), or null",
+  example: 'Xy3k9P0qLm2',
+});
+
 const writable = {
   title,
   description: description.optional(),
@@ -92,6 +98,7 @@ const writable = {
   due_date: instant.nullable().optional(),
   list_id: listId.optional(),
   parent_id: parentId.optional(),
+  assignee_id: assigneeId.optional(),
 };
 
 type WritableInput = {
@@ -125,7 +132,7 @@ const time = z.string().openapi({ format: 'date-time', example: '2026-11-23T15:0
 export const TaskSchema = z
   .object({
     id: z.number().int().openapi({ example: 42 }),
-    user_id: z.string(),
+    user_id: z.string().openapi({ description: "The owner of the task's list" }),
     title: z.string(),
     description: z.string().nullable(),
     status,
@@ -143,6 +150,14 @@ export const TaskSchema = z
     subtasks: z
       .object({ total: z.number().int(), completed: z.number().int() })
       .openapi({ description: 'Direct subtasks' }),
+    created_by: z.string().nullable().openapi({
+      description: 'Who created it; null once that account is deleted',
+      example: 'Xy3k9P0qLm2',
+    }),
+    assignee_id: z.string().nullable().openapi({
+      description: 'Who it is assigned to (the owner or a member of its list), or null',
+      example: null,
+    }),
     version: z.number().int().openapi({ description: 'Incremented on every change; the ETag' }),
     created_at: time,
     updated_at: time,
@@ -191,6 +206,9 @@ export const TaskListQuerySchema = z
       .transform((v) => (v === 'none' ? ('none' as const) : Number(v)))
       .optional()
       .openapi({ type: 'string', description: "A task's subtasks, or none: top-level tasks only" }),
+    assignee: z.literal('me').optional().openapi({
+      description: 'me: only tasks assigned to the caller, in every list they can read',
+    }),
   })
   .refine((query) => query.sort !== 'position' || query.list_id !== undefined, {
     message: 'sort=position needs list_id',

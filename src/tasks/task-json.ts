@@ -24,6 +24,8 @@ export function taskToJson(task: Task): TaskJson {
     parent_id: task.parentId,
     position: task.position,
     subtasks: task.subtasks,
+    created_by: task.createdBy,
+    assignee_id: task.assigneeId,
     version: task.version,
     created_at: task.createdAt.toISOString(),
     updated_at: task.updatedAt.toISOString(),

@@ -31,6 +31,10 @@ export interface Task {
   position: string;
   /** Direct subtasks. */
   subtasks: { total: number; completed: number };
+  /** Who created it; null once that account is deleted. */
+  createdBy: string | null;
+  /** A member of its list (or its owner) the task is assigned to. */
+  assigneeId: string | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -59,6 +63,7 @@ export interface TaskFields {
   priority: Priority;
   tags: string[];
   dueDate: Date | null;
+  assigneeId: string | null;
 }
 
 export const taskDefaults: Omit<TaskFields, 'title'> = {
@@ -67,6 +72,7 @@ export const taskDefaults: Omit<TaskFields, 'title'> = {
   priority: 'none',
   tags: [],
   dueDate: null,
+  assigneeId: null,
 };
 
 export interface TaskCounts {

@@ -45,7 +45,7 @@ describe.each(pathFamilies)('task routes through $family', ({ base }) => {
     buildTask(api, user, fields, { path: tasksPath });
 
   describe('POST creates a task', () => {
-    it('answers 201 with Location in the same path family, ETag "1" and all 17 fields', async () => {
+    it('answers 201 with Location in the same path family, ETag "1" and all 19 fields', async () => {
       const before = Date.now();
       const response = await api.json('POST', tasksPath, user, { title: 'Write the report' });
       expect(response.status).toBe(201);

@@ -11,7 +11,7 @@ export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** The 17 fields of a task in the API's JSON, sorted. */
+/** The 19 fields of a task in the API's JSON, sorted. */
 export const taskKeys = [
   'id',
   'user_id',
@@ -27,6 +27,8 @@ export const taskKeys = [
   'parent_id',
   'position',
   'subtasks',
+  'created_by',
+  'assignee_id',
   'version',
   'created_at',
   'updated_at',
@@ -47,7 +49,7 @@ export const listKeys = [
   'updated_at',
 ].sort();
 
-/** Asserts the 17 fields of a task, their types and formats; returns it typed. */
+/** Asserts the 19 fields of a task, their types and formats; returns it typed. */
 export function expectTask(value: unknown): TaskJson {
   expect(value).toBeTypeOf('object');
   expect(value).not.toBeNull();
@@ -70,6 +72,8 @@ export function expectTask(value: unknown): TaskJson {
   expect(task.position).toMatch(/^[0-9A-Za-z]{2,}$/);
   expect(Object.keys(task.subtasks).sort()).toEqual(['completed', 'total']);
   expect(task.subtasks.completed).toBeLessThanOrEqual(task.subtasks.total);
+  expect(task.created_by === null || typeof task.created_by === 'string').toBe(true);
+  expect(task.assignee_id === null || typeof task.assignee_id === 'string').toBe(true);
   expect(Number.isInteger(task.version) && task.version >= 1).toBe(true);
   expect(task.created_at).toMatch(ISO_UTC);
   expect(task.updated_at).toMatch(ISO_UTC);

@@ -36,6 +36,7 @@ export async function createTaskRow(
     null,
     placement.listId ?? null,
     placement.parentId ?? null,
+    null,
   ];
   const [row] = await db.query<TaskRow>(statementOf('task_create', args.length), args);
   return row!;

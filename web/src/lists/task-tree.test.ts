@@ -23,6 +23,8 @@ function task(id: number, parent_id: number | null = null): TaskJson {
     parent_id,
     position: `a${id}`,
     subtasks: { total: 0, completed: 0 },
+    created_by: 'u1',
+    assignee_id: null,
   };
 }
 
