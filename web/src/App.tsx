@@ -6,6 +6,8 @@ import { authClient } from './auth/auth-client';
 import { setSignedOutReason, signedOutReason, useSignedOutReason } from './auth/session-gate';
 import { navigate, safeNext, useLocation } from './navigation';
 import { dismissNotice } from './notices';
+import { invitationToken, isInvitationPath } from './sharing/addresses';
+import { InvitePage } from './sharing/InvitePage';
 import { TasksPage } from './tasks/TasksPage';
 
 const authPaths = ['/sign-in', '/sign-up'];
@@ -13,7 +15,7 @@ const here = () => `${window.location.pathname}${window.location.search}`;
 const signInFor = (path: string) =>
   path === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(path)}`;
 
-/** Signed out: the sign-in or sign-up screen. Signed in: the tasks. */
+/** Signed out: the sign-in or sign-up screen. Signed in: the tasks, or an invitation's page. */
 export function App() {
   const session = authClient.useSession();
   const reason = useSignedOutReason();
@@ -46,7 +48,8 @@ export function App() {
   async function signOut() {
     setSignedOutReason('signed-out');
     dismissNotice();
-    navigate('/sign-in');
+    // From an invitation's page (signed in as the wrong person): the next sign-in comes back.
+    navigate(isInvitationPath(window.location.pathname) ? signInFor(here()) : '/sign-in');
     await queryClient.cancelQueries();
     await authClient.signOut().catch(() => undefined);
     queryClient.clear();
@@ -61,16 +64,24 @@ export function App() {
   }
   if (!signedIn) {
     const mode = location.pathname === '/sign-up' ? 'sign-up' : 'sign-in';
+    const next = safeNext(location.search.get('next'));
     return (
       <AuthScreen
         key={mode}
         mode={mode}
-        next={safeNext(location.search.get('next'))}
+        next={next}
         expired={reason === 'expired'}
+        intro={
+          isInvitationPath(next)
+            ? 'You are invited to a shared list. Sign in, or create an account, to see the invitation.'
+            : undefined
+        }
       />
     );
   }
   // Signed in on /sign-in: the effect above is on its way to `next`.
   if (onAuthPage) return null;
+  const token = invitationToken(location.pathname);
+  if (token !== null) return <InvitePage key={token} token={token} onSignOut={signOut} />;
   return <TasksPage onSignOut={signOut} />;
 }

@@ -1,8 +1,8 @@
 import { useSyncExternalStore } from 'react';
 
-// The app has three addresses (/, /sign-in, /sign-up) and keeps the list's filters in the
-// query string, so a reload, a bookmark or a trip through sign-in comes back to the same view.
-// That needs no router library: the History API and one event.
+// The app has a few addresses (/, /sign-in, /sign-up, /invite/<token>) and keeps the view and
+// its filters in the query string, so a reload, a bookmark or a trip through sign-in comes
+// back to the same view. That needs no router library: the History API and one event.
 
 const CHANGE = 'app:navigate';
 

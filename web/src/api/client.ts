@@ -1,8 +1,14 @@
 import type {
+  CreatedInvitationJson,
   FieldError,
+  InvitationCreateInput,
+  InvitationJson,
+  InvitationPreviewJson,
   ListCreateInput,
   ListJson,
   ListPatchInput,
+  MemberJson,
+  MemberPatchInput,
   Problem,
   Profile,
   TaskCreateInput,
@@ -12,7 +18,7 @@ import type {
   TaskPatchInput,
 } from './types';
 
-// A small typed client for the task and list API. The session cookie travels by itself
+// A small typed client for the task, list and sharing API. The session cookie travels by itself
 // (same origin); every error becomes an ApiError carrying the problem+json fields.
 
 export type ApiErrorCode = Problem['code'] | 'network_error' | 'unexpected_response';
@@ -173,4 +179,46 @@ export const patchList = (id: number, version: number, input: ListPatchInput) =>
 
 export async function deleteList(id: number, version: number): Promise<void> {
   await request(`/api/lists/${id}`, { method: 'DELETE', headers: ifMatch(version) });
+}
+
+// Sharing: invitation links and the members of a list.
+
+const listPath = (listId: number) => `/api/lists/${listId}`;
+
+export const createInvitation = (listId: number, input: InvitationCreateInput) =>
+  json<CreatedInvitationJson>(`${listPath(listId)}/invitations`, sendJson('POST', input));
+
+/** The links still pending (no tokens: those are shown only when a link is made). */
+export const listInvitations = (listId: number, signal?: AbortSignal) =>
+  json<InvitationJson[]>(`${listPath(listId)}/invitations`, { signal });
+
+export async function revokeInvitation(listId: number, invitationId: number): Promise<void> {
+  await request(`${listPath(listId)}/invitations/${invitationId}`, { method: 'DELETE' });
+}
+
+const invitationPath = (token: string) => `/api/invitations/${encodeURIComponent(token)}`;
+
+/** Who invites to which list, as what: for the page that asks before accepting. */
+export const getInvitation = (token: string, signal?: AbortSignal) =>
+  json<InvitationPreviewJson>(invitationPath(token), { signal });
+
+/** Joins the list; resolves to it as the new member sees it. */
+export const acceptInvitation = (token: string) =>
+  json<ListJson>(`${invitationPath(token)}/accept`, { method: 'POST' });
+
+/** The owner first, then the members. */
+export const listMembers = (listId: number, signal?: AbortSignal) =>
+  json<MemberJson[]>(`${listPath(listId)}/members`, { signal });
+
+export const patchMember = (listId: number, userId: string, input: MemberPatchInput) =>
+  json<MemberJson>(
+    `${listPath(listId)}/members/${encodeURIComponent(userId)}`,
+    sendJson('PATCH', input),
+  );
+
+/** Removes a member; with the caller's own id, leaves the list. */
+export async function removeMember(listId: number, userId: string): Promise<void> {
+  await request(`${listPath(listId)}/members/${encodeURIComponent(userId)}`, {
+    method: 'DELETE',
+  });
 }

@@ -12,6 +12,9 @@ export const queryKeys = {
   tree: (listId: number) => ['tasks', 'tree', listId] as const,
   lists: ['lists'] as const,
   profile: ['me'] as const,
+  members: (listId: number) => ['members', listId] as const,
+  invitations: (listId: number) => ['invitations', listId] as const,
+  invitation: (token: string) => ['invitation', token] as const,
 };
 
 /** After a write: a task change also changes the counts of its list and of the profile. */

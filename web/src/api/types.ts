@@ -5,6 +5,15 @@ import type { ProfileSchema } from '../../../src/account/routes';
 import type { Problem } from '../../../src/http/problem';
 import type { ListJson } from '../../../src/lists/list-json';
 import type { ListCreateSchema, ListPatchSchema } from '../../../src/lists/schemas';
+import type {
+  CreatedInvitationJson,
+  InvitationCreateSchema,
+  InvitationJson,
+  InvitationPreviewJson,
+  MemberJson,
+  MemberPatchSchema,
+} from '../../../src/sharing/schemas';
+import type { MemberRole } from '../../../src/sharing/sharing';
 import type { SortKey, SortOrder } from '../../../src/tasks/list-query';
 import type {
   TaskCreateSchema,
@@ -15,7 +24,20 @@ import type {
 import type { Priority, TaskStatus } from '../../../src/tasks/task';
 import type { TaskJson } from '../../../src/tasks/task-json';
 
-export type { ListJson, Priority, Problem, SortKey, SortOrder, TaskJson, TaskStatus };
+export type {
+  CreatedInvitationJson,
+  InvitationJson,
+  InvitationPreviewJson,
+  ListJson,
+  MemberJson,
+  MemberRole,
+  Priority,
+  Problem,
+  SortKey,
+  SortOrder,
+  TaskJson,
+  TaskStatus,
+};
 
 /** POST /api/tasks body. */
 export type TaskCreateInput = z.input<typeof TaskCreateSchema>;
@@ -32,3 +54,9 @@ export type ListPatchInput = z.input<typeof ListPatchSchema>;
 /** GET /api/me. */
 export type Profile = z.infer<typeof ProfileSchema>;
 export type FieldError = NonNullable<Problem['errors']>[number];
+/** The caller's role in a list: owner, admin, editor or viewer. */
+export type ListRole = ListJson['role'];
+/** POST /api/lists/{id}/invitations body. */
+export type InvitationCreateInput = z.input<typeof InvitationCreateSchema>;
+/** PATCH /api/lists/{id}/members/{user_id} body. */
+export type MemberPatchInput = z.input<typeof MemberPatchSchema>;

@@ -17,10 +17,12 @@ interface Props {
   next: string;
   /** The API said the session ended: say so above the form. */
   expired: boolean;
+  /** Why the user is asked to sign in, above the form (an invitation waits). */
+  intro?: string;
 }
 
 /** Sign in or sign up with email and password; the server's own messages are shown. */
-export function AuthScreen({ mode, next, expired }: Props) {
+export function AuthScreen({ mode, next, expired, intro }: Props) {
   const signingUp = mode === 'sign-up';
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
@@ -90,6 +92,7 @@ export function AuthScreen({ mode, next, expired }: Props) {
         <h1 ref={headingRef} tabIndex={-1}>
           {signingUp ? 'Create your account' : 'Sign in'}
         </h1>
+        {intro && <p className="auth-intro">{intro}</p>}
         {expired && !error && (
           <p className="notice" role="status">
             Your session has ended. Sign in again to continue where you were.

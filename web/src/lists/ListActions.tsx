@@ -2,6 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import type { ListJson } from '../api/types';
 import { showNotice } from '../notices';
+import { canDeleteList, canManageList } from '../sharing/roles';
+import { ShareDialog } from '../sharing/ShareDialog';
+import { PeopleIcon } from '../sharing/SharedMark';
 import { useDeleteList, useUpdateList } from './hooks';
 import { ListForm } from './ListForm';
 
@@ -9,15 +12,19 @@ type Mode = 'view' | 'edit' | 'confirm-delete';
 
 interface Props {
   list: ListJson;
-  /** After the list is gone: the page shows another. */
-  onDeleted: () => void;
+  /** After the list is gone (deleted, or left): the page shows another. */
+  onGone: () => void;
 }
 
 const tasksPhrase = (n: number) => (n === 1 ? '1 task' : `${n} tasks`);
 
-/** Rename or recolour a list, or delete it with its tasks (after saying how many). */
-export function ListActions({ list, onDeleted }: Props) {
+/**
+ * Share a list; rename or recolour it, or delete it with its tasks (after saying how many),
+ * as far as the caller's role allows.
+ */
+export function ListActions({ list, onGone }: Props) {
   const [mode, setMode] = useState<Mode>('view');
+  const [sharing, setSharing] = useState(false);
   const update = useUpdateList(list);
   const remove = useDeleteList(list);
   const editButton = useRef<HTMLButtonElement>(null);
@@ -84,7 +91,7 @@ export function ListActions({ list, onDeleted }: Props) {
               if (remove.isPending) return;
               try {
                 await remove.mutateAsync();
-                onDeleted();
+                onGone();
               } catch (error) {
                 const why = error instanceof ApiError ? error.userMessage : 'Try again.';
                 showNotice(`Could not delete “${list.name}”: ${why}`);
@@ -106,20 +113,34 @@ export function ListActions({ list, onDeleted }: Props) {
     <div className="list-actions">
       <button
         type="button"
-        ref={editButton}
-        onClick={() => setMode('edit')}
-        aria-label={`Rename or recolour “${list.name}”`}
+        className="share-button"
+        aria-haspopup="dialog"
+        onClick={() => setSharing(true)}
+        aria-label={`Share “${list.name}”`}
       >
-        Rename or recolour
+        <PeopleIcon /> Share
       </button>
-      <button
-        type="button"
-        className="quiet-danger"
-        onClick={() => setMode('confirm-delete')}
-        aria-label={`Delete list “${list.name}”`}
-      >
-        Delete list
-      </button>
+      {canManageList(list.role) && (
+        <button
+          type="button"
+          ref={editButton}
+          onClick={() => setMode('edit')}
+          aria-label={`Rename or recolour “${list.name}”`}
+        >
+          Rename or recolour
+        </button>
+      )}
+      {canDeleteList(list.role) && (
+        <button
+          type="button"
+          className="quiet-danger"
+          onClick={() => setMode('confirm-delete')}
+          aria-label={`Delete list “${list.name}”`}
+        >
+          Delete list
+        </button>
+      )}
+      {sharing && <ShareDialog list={list} onClose={() => setSharing(false)} onLeft={onGone} />}
     </div>
   );
 }

@@ -1,7 +1,17 @@
-import { type DragEvent, type MouseEvent, useEffect, useRef, useState } from 'react';
+import {
+  type DragEvent,
+  type MouseEvent,
+  type ReactNode,
+  useEffect,
+  useRef,
+  useState,
+} from 'react';
 import { ApiError } from '../api/client';
 import type { ListJson } from '../api/types';
 import { navigate } from '../navigation';
+import { assignedHref } from '../sharing/addresses';
+import { canEditTasks, sharedByMe, sharedWithMe } from '../sharing/roles';
+import { PersonIcon, SharedMark } from '../sharing/SharedMark';
 import { useProfile } from '../tasks/hooks';
 import { draggedTask, endDrag } from './drag-state';
 import { useCreateList, useLists } from './hooks';
@@ -11,14 +21,16 @@ import { listHref } from './list-address';
 import { moveToList, useMoveTask } from './tree-hooks';
 
 interface Props {
-  /** The list shown, or null for "All tasks". */
+  /** The list shown, or null for "All tasks" and "Assigned to me". */
   currentListId: number | null;
+  /** "Assigned to me" is shown. */
+  assignedCurrent?: boolean;
   /** After a link took the user elsewhere (the phone's drawer closes). */
   onNavigate?: () => void;
 }
 
 /** The caller's lists, Inbox first, each with its open tasks; a task dropped on one moves there. */
-export function Sidebar({ currentListId, onNavigate }: Props) {
+export function Sidebar({ currentListId, assignedCurrent = false, onNavigate }: Props) {
   const lists = useLists();
   const profile = useProfile();
   const [creating, setCreating] = useState(false);
@@ -28,6 +40,9 @@ export function Sidebar({ currentListId, onNavigate }: Props) {
   const allOpen = profile.data
     ? profile.data.counts.pending + profile.data.counts.in_progress
     : undefined;
+  // Tasks are assigned to people in shared lists: until one is, the view would stay empty.
+  const showAssigned =
+    assignedCurrent || (lists.data?.some((l) => sharedWithMe(l) || sharedByMe(l)) ?? false);
 
   // Cancel gives focus back to the button that opened the form.
   const focusNewList = useRef(false);
@@ -50,10 +65,22 @@ export function Sidebar({ currentListId, onNavigate }: Props) {
             href="/"
             name="All tasks"
             open={allOpen}
-            current={currentListId === null}
+            current={currentListId === null && !assignedCurrent}
             onNavigate={onNavigate}
           />
         </li>
+        {showAssigned && (
+          <li>
+            <ListLink
+              href={assignedHref}
+              name="Assigned to me"
+              icon="assigned"
+              open={undefined}
+              current={assignedCurrent}
+              onNavigate={onNavigate}
+            />
+          </li>
+        )}
         {lists.data?.map((list) => (
           <li key={list.id}>
             <ListLink
@@ -63,8 +90,9 @@ export function Sidebar({ currentListId, onNavigate }: Props) {
               open={list.counts.open}
               current={list.id === currentListId}
               onNavigate={onNavigate}
-              dropTarget={list}
+              dropTarget={canEditTasks(list.role) ? list : undefined}
               focus={list.id === focusListId}
+              mark={<SharedMark list={list} />}
             />
           </li>
         ))}
@@ -119,7 +147,11 @@ export function Sidebar({ currentListId, onNavigate }: Props) {
 interface LinkProps {
   href: string;
   name: string;
+  /** A list's colour; without it, the icon of a view of tasks from every list. */
   color?: string | null;
+  icon?: 'all' | 'assigned';
+  /** After the name: whether the list is shared. */
+  mark?: ReactNode;
   open: number | undefined;
   current: boolean;
   onNavigate?: () => void;
@@ -128,7 +160,18 @@ interface LinkProps {
   focus?: boolean;
 }
 
-function ListLink({ href, name, color, open, current, onNavigate, dropTarget, focus }: LinkProps) {
+function ListLink({
+  href,
+  name,
+  color,
+  icon = 'all',
+  mark,
+  open,
+  current,
+  onNavigate,
+  dropTarget,
+  focus,
+}: LinkProps) {
   const [dropping, setDropping] = useState(false);
   const move = useMoveTask();
   const link = useRef<HTMLAnchorElement>(null);
@@ -191,12 +234,15 @@ function ListLink({ href, name, color, open, current, onNavigate, dropTarget, fo
       onDragLeave={leave}
       onDrop={drop}
     >
-      {color === undefined ? (
-        <span className="list-dot all" aria-hidden="true" />
-      ) : (
+      {color !== undefined ? (
         <ListDot color={color} />
+      ) : icon === 'assigned' ? (
+        <PersonIcon />
+      ) : (
+        <span className="list-dot all" aria-hidden="true" />
       )}
       <span className="list-name">{name}</span>
+      {mark}
       {open !== undefined && (
         <span className="list-count">
           {open}

@@ -1,6 +1,7 @@
 import { type DragEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
 import type { ListJson } from '../api/types';
+import { canEditTasks } from '../sharing/roles';
 import { TaskItem } from '../tasks/TaskItem';
 import { draggedTask, endDrag, startDrag } from './drag-state';
 import { SubtaskForm } from './SubtaskForm';
@@ -10,6 +11,11 @@ import { type Move, moveBeside, useListTasks, useMoveTask } from './tree-hooks';
 
 /** What every node of one tree shares. */
 interface TreeTools {
+  /** The list shown. */
+  list: ListJson;
+  /** A viewer's: no moving, no menu. */
+  readOnly: boolean;
+  /** Where its tasks can move to: the lists the caller may change. */
   lists: readonly ListJson[];
   move: (move: Move) => void;
   /** A task left the list (deleted, moved away): focus goes to the list's heading. */
@@ -22,8 +28,11 @@ export function TaskTree({ list, lists }: { list: ListJson; lists: readonly List
   const move = useMoveTask();
   const heading = useRef<HTMLHeadingElement>(null);
   const roots = useMemo(() => buildTree(query.data ?? []), [query.data]);
+  const readOnly = !canEditTasks(list.role);
   const tools: TreeTools = {
-    lists,
+    list,
+    readOnly,
+    lists: lists.filter((l) => canEditTasks(l.role)),
     move: (m) => move.mutate(m),
     onGone: () => heading.current?.focus(),
   };
@@ -51,7 +60,7 @@ export function TaskTree({ list, lists }: { list: ListJson; lists: readonly List
     body = (
       <div className="state">
         <p className="state-title">No tasks in {list.name} yet.</p>
-        <p>Add one above; subtasks go under a task from its “More” button.</p>
+        {!readOnly && <p>Add one above; subtasks go under a task from its “More” button.</p>}
       </div>
     );
   } else {
@@ -70,7 +79,7 @@ export function TaskTree({ list, lists }: { list: ListJson; lists: readonly List
         <h2 id="task-list-heading" ref={heading} tabIndex={-1}>
           Tasks
         </h2>
-        {roots.length > 1 && (
+        {roots.length > 1 && !readOnly && (
           <p className="hint">Drag a task by its handle, or use “More” to move it.</p>
         )}
       </div>
@@ -155,26 +164,28 @@ function TreeNode({ node, siblings, index, tools }: NodeProps) {
 
   const leading = (
     <>
-      <span
-        className="drag-handle"
-        draggable
-        title="Drag to reorder, or onto a list"
-        aria-hidden="true"
-        onDragStart={(event) => {
-          startDrag(task);
-          event.dataTransfer.effectAllowed = 'move';
-          event.dataTransfer.setData('application/x-task-id', String(task.id));
-          const row = event.currentTarget.closest('.task');
-          if (row) event.dataTransfer.setDragImage(row, 12, 12);
-          setDragging(true);
-        }}
-        onDragEnd={() => {
-          endDrag();
-          setDragging(false);
-        }}
-      >
-        <GripIcon />
-      </span>
+      {!tools.readOnly && (
+        <span
+          className="drag-handle"
+          draggable
+          title="Drag to reorder, or onto a list"
+          aria-hidden="true"
+          onDragStart={(event) => {
+            startDrag(task);
+            event.dataTransfer.effectAllowed = 'move';
+            event.dataTransfer.setData('application/x-task-id', String(task.id));
+            const row = event.currentTarget.closest('.task');
+            if (row) event.dataTransfer.setDragImage(row, 12, 12);
+            setDragging(true);
+          }}
+          onDragEnd={() => {
+            endDrag();
+            setDragging(false);
+          }}
+        >
+          <GripIcon />
+        </span>
+      )}
       {children.length > 0 ? (
         <button
           type="button"
@@ -197,23 +208,27 @@ function TreeNode({ node, siblings, index, tools }: NodeProps) {
       <TaskItem
         as="div"
         task={task}
+        list={tools.list}
         onDeleted={tools.onGone}
         leading={leading}
-        rowProps={rowProps}
+        rowProps={tools.readOnly ? undefined : rowProps}
         actions={
-          <button
-            type="button"
-            ref={moreButton}
-            aria-expanded={menuOpen}
-            aria-controls={menuId}
-            aria-label={`More actions for “${task.title}”`}
-            onClick={() => setMenuOpen((open) => !open)}
-          >
-            More
-          </button>
+          !tools.readOnly && (
+            <button
+              type="button"
+              ref={moreButton}
+              aria-expanded={menuOpen}
+              aria-controls={menuId}
+              aria-label={`More actions for “${task.title}”`}
+              onClick={() => setMenuOpen((open) => !open)}
+            >
+              More
+            </button>
+          )
         }
         footer={
-          menuOpen && (
+          menuOpen &&
+          !tools.readOnly && (
             <TaskMenu
               id={menuId}
               task={task}

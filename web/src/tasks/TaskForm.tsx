@@ -17,10 +17,17 @@ interface Props {
   onCancel?: () => void;
   /** Accessible name of the form, e.g. "Add a task" or "Edit “Buy milk”". */
   label: string;
+  /** Who the task can be assigned to (a shared list's members); without it, no such field. */
+  assignees?: readonly Assignee[];
+}
+
+export interface Assignee {
+  user_id: string;
+  name: string;
 }
 
 /** The fields of a task: adds a new one (then clears itself) or edits one in place. */
-export function TaskForm({ mode, initial, onSubmit, onCancel, label }: Props) {
+export function TaskForm({ mode, initial, onSubmit, onCancel, label, assignees }: Props) {
   const editing = mode === 'edit';
   const [values, setValues] = useState(initial);
   const [errors, setErrors] = useState<TaskFormErrors>({});
@@ -162,6 +169,29 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label }: Props) {
         >
           {fieldError('due')}
         </TextField>
+        {assignees && (
+          <Field id={`${id}-assignee`} label="Assigned to">
+            <select
+              id={`${id}-assignee`}
+              value={values.assignee}
+              onChange={(e) => set('assignee')(e.target.value)}
+              aria-invalid={errors.assignee ? true : undefined}
+              aria-describedby={describedBy('assignee')}
+            >
+              <option value="">Nobody</option>
+              {assignees.map((person) => (
+                <option key={person.user_id} value={person.user_id}>
+                  {person.name}
+                </option>
+              ))}
+              {values.assignee !== '' &&
+                !assignees.some((person) => person.user_id === values.assignee) && (
+                  <option value={values.assignee}>Someone no longer in the list</option>
+                )}
+            </select>
+            {fieldError('assignee')}
+          </Field>
+        )}
       </div>
       {message && (
         <p className="error" role="alert">

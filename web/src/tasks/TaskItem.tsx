@@ -1,6 +1,8 @@
 import { type HTMLAttributes, type ReactNode, useEffect, useRef, useState } from 'react';
-import type { TaskJson } from '../api/types';
-import { useDeleteTask, useToggleTask, useUpdateTask } from './hooks';
+import type { ListJson, MemberJson, TaskJson } from '../api/types';
+import { useMembers } from '../sharing/hooks';
+import { canEditTasks } from '../sharing/roles';
+import { useDeleteTask, useProfile, useToggleTask, useUpdateTask } from './hooks';
 import { TaskForm } from './TaskForm';
 import { formatDue, isOverdue, patchInput, valuesFromTask } from './task-values';
 import { priorityLabels } from './view-filters';
@@ -10,7 +12,9 @@ type Mode = 'view' | 'edit' | 'confirm-delete';
 interface Props {
   task: TaskJson;
   onDeleted: () => void;
-  /** The task's list, where tasks of several lists are shown together. */
+  /** The task's list: the caller's role in it, and whether it is shared (who to assign). */
+  list?: ListJson;
+  /** The task's list's name, where tasks of several lists are shown together. */
   listName?: string;
   /** div when the item is one row of a tree node, whose li holds the subtasks too. */
   as?: 'li' | 'div';
@@ -28,6 +32,7 @@ interface Props {
 export function TaskItem({
   task,
   onDeleted,
+  list,
   listName,
   as: Row = 'li',
   leading,
@@ -42,6 +47,15 @@ export function TaskItem({
   const editButton = useRef<HTMLButtonElement>(null);
   const cancelDelete = useRef<HTMLButtonElement>(null);
   const focusAfter = useRef<'edit' | null>(null);
+  // A viewer sees the task as it is: no checkbox to tick, nothing to edit or delete.
+  const readOnly = list !== undefined && !canEditTasks(list.role);
+  const shared = list !== undefined && list.member_count > 1;
+  // Members of the task's list: the assignee's name, and who else it can be assigned to.
+  const members = useMembers(
+    task.list_id,
+    task.assignee_id !== null || (mode === 'edit' && shared),
+  );
+  const profile = useProfile();
 
   // Focus follows the user: into the confirmation, and back to Edit when a form closes.
   useEffect(() => {
@@ -64,6 +78,7 @@ export function TaskItem({
           mode="edit"
           label={`Edit “${task.title}”`}
           initial={valuesFromTask(task)}
+          assignees={shared || task.assignee_id !== null ? members.data : undefined}
           onCancel={close}
           onSubmit={async (values) => {
             const changes = patchInput(task, values);
@@ -93,6 +108,8 @@ export function TaskItem({
           type="checkbox"
           className="check"
           checked={task.completed}
+          disabled={readOnly}
+          title={readOnly ? 'You can view this list, but not change it' : undefined}
           onChange={() => toggle.mutate()}
           aria-label={`Completed: ${task.title}`}
         />
@@ -100,9 +117,14 @@ export function TaskItem({
       <div className="task-body">
         <p className="task-title">{task.title}</p>
         {task.description && <p className="task-description">{task.description}</p>}
-        <TaskMeta task={task} overdue={overdue} listName={listName} />
+        <TaskMeta
+          task={task}
+          overdue={overdue}
+          listName={listName}
+          assignee={assigneeName(task, members.data, profile.data?.id)}
+        />
       </div>
-      {mode === 'confirm-delete' ? (
+      {readOnly ? null : mode === 'confirm-delete' ? (
         <fieldset
           className="task-actions confirm"
           onKeyDown={(event) => {
@@ -153,15 +175,32 @@ export function TaskItem({
   );
 }
 
+/** Who the task is assigned to, once the list's members are known; "you" for the caller. */
+function assigneeName(
+  task: TaskJson,
+  members: readonly MemberJson[] | undefined,
+  me: string | undefined,
+): string | null {
+  if (task.assignee_id === null) return null;
+  if (task.assignee_id === me) return 'you';
+  return members?.find((member) => member.user_id === task.assignee_id)?.name ?? null;
+}
+
 interface MetaProps {
   task: TaskJson;
   overdue: boolean;
   listName: string | undefined;
+  assignee: string | null;
 }
 
-function TaskMeta({ task, overdue, listName }: MetaProps) {
+function TaskMeta({ task, overdue, listName, assignee }: MetaProps) {
   const { subtasks } = task;
   const items = [
+    assignee && (
+      <span key="assignee" className="badge assignee">
+        Assigned to {assignee}
+      </span>
+    ),
     listName && (
       <span key="list" className="badge list-badge">
         <span className="visually-hidden">In list </span>

@@ -10,17 +10,17 @@ interface Props {
   filters: ListFilters;
   filtered: boolean;
   onClearFilters: () => void;
+  /** What to say when there are no tasks and nothing is filtered. */
+  empty?: ReactNode;
 }
 
 /** The list for the current filters: loading, error, empty, or the tasks and "Load more". */
-export function TaskList({ title, filters, filtered, onClearFilters }: Props) {
+export function TaskList({ title, filters, filtered, onClearFilters, empty }: Props) {
   const list = useTaskList(filters);
   const lists = useLists();
   // Which list a task is in matters once there is more than the Inbox.
-  const listNames =
-    lists.data && lists.data.length > 1
-      ? new Map(lists.data.map((l) => [l.id, l.name]))
-      : new Map<number, string>();
+  const showListNames = lists.data !== undefined && lists.data.length > 1;
+  const listsById = new Map(lists.data?.map((l) => [l.id, l]));
   const heading = useRef<HTMLHeadingElement>(null);
   const tasks = list.data?.pages.flatMap((page) => page.tasks) ?? [];
   const errorText = (error: unknown) =>
@@ -51,10 +51,12 @@ export function TaskList({ title, filters, filtered, onClearFilters }: Props) {
         </button>
       </div>
     ) : (
-      <div className="state">
-        <p className="state-title">No tasks yet.</p>
-        <p>Add your first one above: a title is all it needs.</p>
-      </div>
+      (empty ?? (
+        <div className="state">
+          <p className="state-title">No tasks yet.</p>
+          <p>Add your first one above: a title is all it needs.</p>
+        </div>
+      ))
     );
   } else {
     body = (
@@ -64,7 +66,8 @@ export function TaskList({ title, filters, filtered, onClearFilters }: Props) {
             <TaskItem
               key={task.id}
               task={task}
-              listName={listNames.get(task.list_id)}
+              list={listsById.get(task.list_id)}
+              listName={showListNames ? listsById.get(task.list_id)?.name : undefined}
               onDeleted={() => heading.current?.focus()}
             />
           ))}

@@ -6,6 +6,8 @@ import { listIdFromSearch } from '../lists/list-address';
 import { Sidebar } from '../lists/Sidebar';
 import { useMediaQuery } from '../media-query';
 import { useLocation } from '../navigation';
+import { AssignedView } from '../sharing/AssignedView';
+import { isAssignedView } from '../sharing/addresses';
 import { AllTasksView } from './AllTasksView';
 import { useProfile } from './hooks';
 
@@ -16,10 +18,11 @@ interface Props {
   onSignOut: () => void;
 }
 
-/** The signed-in screen: who you are, the lists, and all tasks or one list. */
+/** The signed-in screen: who you are, the lists, and all tasks, one list or your assigned tasks. */
 export function TasksPage({ onSignOut }: Props) {
   const location = useLocation();
   const listId = listIdFromSearch(location.search);
+  const assigned = listId === null && isAssignedView(location.search);
   const profile = useProfile();
   const phone = useMediaQuery(PHONE);
   const [drawerOpen, setDrawerOpen] = useState(false);
@@ -30,7 +33,13 @@ export function TasksPage({ onSignOut }: Props) {
     setDrawerOpen(false);
     menuButton.current?.focus();
   };
-  const sidebar = <Sidebar currentListId={listId} onNavigate={phone ? closeDrawer : undefined} />;
+  const sidebar = (
+    <Sidebar
+      currentListId={listId}
+      assignedCurrent={assigned}
+      onNavigate={phone ? closeDrawer : undefined}
+    />
+  );
 
   return (
     <>
@@ -72,7 +81,13 @@ export function TasksPage({ onSignOut }: Props) {
           <aside className="sidebar-column">{sidebar}</aside>
         )}
         <main className="page">
-          {listId === null ? <AllTasksView /> : <ListView listId={listId} />}
+          {listId !== null ? (
+            <ListView listId={listId} />
+          ) : assigned ? (
+            <AssignedView />
+          ) : (
+            <AllTasksView />
+          )}
         </main>
       </div>
       <p className="visually-hidden" role="status">

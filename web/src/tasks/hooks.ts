@@ -23,6 +23,7 @@ import {
 import { queryKeys, refreshServerState } from '../api/query-cache';
 import type { TaskCreateInput, TaskJson, TaskPatchInput } from '../api/types';
 import { showNotice } from '../notices';
+import { NO_RIGHTS } from '../sharing/access-messages';
 
 // Server state for the task screens. "All tasks" is an infinite query (one page per cursor),
 // a list is one array of all its tasks; toggle, edit and delete change every cached copy of
@@ -66,6 +67,12 @@ export function useCreateTask() {
     // the lists and counts catch up.
     onSuccess: () => {
       void refreshServerState(queryClient);
+    },
+    // Refused for the caller's role or access in the list: what the page shows of it is old.
+    onError: (error) => {
+      if (error instanceof ApiError && (error.status === 403 || error.status === 404)) {
+        void queryClient.invalidateQueries({ queryKey: queryKeys.lists });
+      }
     },
   });
 }
@@ -124,14 +131,16 @@ function useOptimisticTaskChange<V>(task: TaskJson, change: OptimisticChange<V>)
       await queryClient.cancelQueries({ queryKey: queryKeys.tasks });
       const snapshot = queryClient.getQueriesData({ queryKey: queryKeys.tasks });
       updateCachedTask(queryClient, task.id, (current) => change.optimistic(current, variables));
-      return { snapshot };
+      // The verb as the user meant it: the optimistic render after this has the other one.
+      return { snapshot, verb: change.verb };
     },
     onError: async (error, _variables, context) => {
       // Signed out: the cache was emptied for the next user; putting old tasks back would leak.
       if (error instanceof ApiError && error.status === 401) return;
       for (const [key, data] of context?.snapshot ?? []) queryClient.setQueryData(key, data);
+      const verb = context?.verb ?? change.verb;
       if (!(error instanceof ApiError)) {
-        showNotice(`Could not ${change.verb} “${task.title}”. Your change was undone.`);
+        showNotice(`Could not ${verb} “${task.title}”. Your change was undone.`);
         return;
       }
       if (error.status === 412) {
@@ -139,11 +148,16 @@ function useOptimisticTaskChange<V>(task: TaskJson, change: OptimisticChange<V>)
         const fresh = await getTask(task.id).catch(() => null);
         if (fresh) updateCachedTask(queryClient, task.id, () => fresh);
       } else if (error.status === 404) {
-        showNotice(`“${task.title}” no longer exists; it was deleted elsewhere.`);
+        // Deleted elsewhere, or the caller was removed from a shared list.
+        showNotice(
+          `Could not ${verb} “${task.title}”: it was deleted, or you no longer have access to its list.`,
+        );
         updateCachedTask(queryClient, task.id, () => null);
+      } else if (error.code === 'insufficient_role') {
+        showNotice(`Could not ${verb} “${task.title}”. ${NO_RIGHTS}`);
       } else {
         showNotice(
-          `Could not ${change.verb} “${task.title}”: ${error.userMessage} Your change was undone.`,
+          `Could not ${verb} “${task.title}”: ${error.userMessage} Your change was undone.`,
         );
       }
     },

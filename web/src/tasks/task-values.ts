@@ -25,6 +25,8 @@ export interface TaskFormValues {
   tags: string;
   /** YYYY-MM-DD from <input type="date">, or empty. */
   due: string;
+  /** A member's user id, or empty for nobody. */
+  assignee: string;
 }
 
 export type TaskFormErrors = Partial<Record<keyof TaskFormValues, string>>;
@@ -36,6 +38,7 @@ export const emptyValues: TaskFormValues = {
   priority: 'none',
   tags: '',
   due: '',
+  assignee: '',
 };
 
 /** A due date given as a plain date (YYYY-MM-DD) is stored as midnight UTC. */
@@ -53,6 +56,7 @@ export function valuesFromTask(task: TaskJson): TaskFormValues {
     priority: task.priority,
     tags: task.tags.join(', '),
     due: task.due_date ? dateInputValue(new Date(task.due_date)) : '',
+    assignee: task.assignee_id ?? '',
   };
 }
 
@@ -98,6 +102,7 @@ export function createInput(values: TaskFormValues): TaskCreateInput {
   if (tags.length > 0) input.tags = tags;
   const due = dueFromInput(values.due);
   if (due) input.due_date = due;
+  if (values.assignee) input.assignee_id = values.assignee;
   return input;
 }
 
@@ -113,6 +118,7 @@ export function patchInput(task: TaskJson, values: TaskFormValues): TaskPatchInp
   const tags = parseTags(values.tags);
   if (tags.join(',') !== task.tags.join(',')) patch.tags = tags;
   if (values.due !== before.due) patch.due_date = dueFromInput(values.due);
+  if (values.assignee !== before.assignee) patch.assignee_id = values.assignee || null;
   return patch;
 }
 
@@ -147,6 +153,7 @@ export function formErrorsFromServer(errors: { path: string; message: string }[]
     priority: 'priority',
     tags: 'tags',
     due_date: 'due',
+    assignee_id: 'assignee',
   };
   const result: TaskFormErrors = {};
   for (const error of errors) {
