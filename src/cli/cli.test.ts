@@ -211,7 +211,7 @@ describe('todo on a PostgreSQL server', { timeout: 90_000 }, () => {
     const run = await todo(['export', '--user', 'user3@example.test'], env);
     expect(run.code, run.stderr).toBe(0);
     const document = JSON.parse(run.stdout);
-    expect(Object.keys(document)).toEqual(['exported_at', 'user', 'lists', 'tasks']);
+    expect(Object.keys(document)).toEqual(['exported_at', 'user', 'lists', 'memberships', 'tasks']);
     expect(document.exported_at).toMatch(/Z$/);
     expect(document.user).toMatchObject({ email: 'user3@example.test', name: 'User 3' });
     // The seeded lists, Inbox first, then by name; the 5 tasks one in each.

@@ -484,3 +484,85 @@ describe('the list query of a user with 50 lists', () => {
     expect(first.tasks.map((t) => t.id)).toEqual(ids.map((r) => r.id));
   });
 });
+
+describe('the list query of a member of three lists of others', () => {
+  // Without a list, a page is the member's own range of tasks_user_created_idx merged with one
+  // range of tasks_list_created_idx per shared list: at most 21 entries each, however large
+  // the lists. A shared list's own page is one range of 21, as an own list's is.
+  let member: string;
+  const shared: number[] = [];
+
+  beforeAll(async () => {
+    member = await insertUser(server.db);
+    await server.db.query(
+      `INSERT INTO tasks (user_id, title, position)
+       SELECT $1, 'Own ' || g, position_key(g) FROM generate_series(1, 500) g`,
+      [member],
+    );
+    for (const role of ['viewer', 'editor', 'editor']) {
+      const owner = await insertUser(server.db);
+      const list = await insertList(server.db, owner);
+      await server.db.query(
+        `INSERT INTO tasks (user_id, title, list_id, position)
+         SELECT $1, 'Shared ' || g, $2, position_key(g) FROM generate_series(1, 2000) g`,
+        [owner, list],
+      );
+      await server.db.query(
+        'INSERT INTO list_members (list_id, user_id, role) VALUES ($1, $2, $3)',
+        [list, member, role],
+      );
+      shared.push(list);
+    }
+    await server.db.exec('VACUUM ANALYZE tasks');
+    await server.db.exec('ANALYZE list_members');
+  }, 120_000);
+
+  /** What the member can read, newest first, straight from the table (as the superuser). */
+  const expectedIds = async (limit = 20) =>
+    (
+      await server.db.query<{ id: number }>(
+        `SELECT id FROM tasks WHERE user_id = $1 OR list_id = ANY ($2)
+          ORDER BY created_at DESC, id DESC LIMIT ${limit}`,
+        [member, shared],
+      )
+    ).map((r) => r.id);
+
+  /** Each call read one range of the member's own index and one of each shared list's. */
+  const expectMergedRanges = (read: Reads, calls: number) => {
+    expect(read.seqScans).toBe(0);
+    expect(Object.keys(read.indexes).sort()).toEqual([
+      'tasks_list_created_idx',
+      'tasks_user_created_idx',
+    ]);
+    expect(read.indexes.tasks_user_created_idx!.scans).toBe(calls);
+    expect(read.indexes.tasks_user_created_idx!.entries).toBeLessThanOrEqual(21 * calls);
+    expect(read.indexes.tasks_list_created_idx!.scans).toBe(shared.length * calls);
+    expect(read.indexes.tasks_list_created_idx!.entries).toBeLessThanOrEqual(
+      21 * shared.length * calls,
+    );
+  };
+
+  it('reads at most 21 entries of each readable list for a page of everything', async () => {
+    expectMergedRanges(await reads(member, page()), 1);
+    expectMergedRanges(await reads(member, page(), 8), 8);
+    const first = await tasks.list(member, page());
+    expect(first.tasks.map((t) => t.id)).toEqual(await expectedIds());
+    const second = page({ after: first.next! });
+    expectMergedRanges(await reads(member, second, 8), 8);
+    const next = await tasks.list(member, second);
+    expect(next.tasks.map((t) => t.id)).toEqual((await expectedIds(40)).slice(20));
+  });
+
+  it('reads at most 21 entries of tasks_list_created_idx for a page of one shared list', async () => {
+    const query = page({ filters: { listId: shared[1]! } });
+    for (const times of [1, 8]) {
+      const read = await reads(member, query, times);
+      expect(read.seqScans).toBe(0);
+      expect(Object.keys(read.indexes)).toEqual(['tasks_list_created_idx']);
+      expect(read.indexes.tasks_list_created_idx!.entries).toBeLessThanOrEqual(21 * times);
+    }
+    const first = await tasks.list(member, query);
+    expect(first.tasks).toHaveLength(20);
+    expect(new Set(first.tasks.map((t) => t.listId))).toEqual(new Set([shared[1]]));
+  });
+});

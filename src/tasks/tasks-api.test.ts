@@ -596,7 +596,7 @@ describe('GET /api/me', () => {
 });
 
 describe('GET /api/me/export', () => {
-  it('answers {exported_at, user, lists, tasks} with every task of the caller, oldest first', async () => {
+  it('answers {exported_at, user, lists, memberships, tasks} with every task of the caller, oldest first', async () => {
     const user = await buildUser(api, { name: 'Exporting Eve' });
     const other = await buildUser(api);
     await buildTask(api, other, { title: 'not mine' });
@@ -613,7 +613,7 @@ describe('GET /api/me/export', () => {
       lists: unknown[];
       tasks: unknown[];
     };
-    expect(Object.keys(body)).toEqual(['exported_at', 'user', 'lists', 'tasks']);
+    expect(Object.keys(body)).toEqual(['exported_at', 'user', 'lists', 'memberships', 'tasks']);
     expect(body.lists).toHaveLength(1);
     expect(body.exported_at).toMatch(ISO_UTC);
     expect(Date.parse(body.exported_at)).toBeGreaterThanOrEqual(before - 5_000);

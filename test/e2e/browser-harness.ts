@@ -228,6 +228,12 @@ export function newUser(name: string): BrowserUser {
 /** Opens the app, goes to "Create an account" and signs up; ends on the task list. */
 export async function signUp(page: Page, baseUrl: string, user: BrowserUser): Promise<void> {
   await page.goto(`${baseUrl}/`);
+  await createAccountFromSignIn(page, user);
+  await page.getByRole('heading', { name: `${user.name}’s tasks` }).waitFor();
+}
+
+/** From the sign-in screen on the page: "Create an account", filled in and sent. */
+export async function createAccountFromSignIn(page: Page, user: BrowserUser): Promise<void> {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByRole('heading', { name: 'Create your account' }).waitFor();
@@ -235,7 +241,6 @@ export async function signUp(page: Page, baseUrl: string, user: BrowserUser): Pr
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: `${user.name}’s tasks` }).waitFor();
 }
 
 export const addForm = (page: Page) => page.getByRole('form', { name: 'Add a task' });

@@ -7,6 +7,7 @@ import {
   addForm,
   addTask,
   type BrowserUser,
+  createAccountFromSignIn,
   gone,
   newUser,
   screenshotDir,
@@ -49,14 +50,8 @@ const noHorizontalScroll = (page: Page) =>
 /** From an invitation link, signed out: sign-in says why, then "Create an account". */
 async function signUpFromInvitation(page: Page, url: string, user: BrowserUser): Promise<void> {
   await page.goto(url);
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await page.getByText('You are invited to a shared list.').waitFor();
-  await page.getByRole('link', { name: 'Create an account' }).click();
-  await page.getByRole('heading', { name: 'Create your account' }).waitFor();
-  await page.getByLabel('Name').fill(user.name);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await createAccountFromSignIn(page, user);
 }
 
 describe.skipIf(!web.present)('shared lists in the web app', { timeout: 120_000 }, () => {
