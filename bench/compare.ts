@@ -9,6 +9,7 @@
 //          (after the entry and a |: node flags, environment variables, or workload=MODE, a
 //          mode of bench/workload.lua: 'pool32=current|DB_POOL_MAX=32',
 //          'semi32=current|--max-semi-space-size=32', 'old-mix=current|workload=mix-without-lists',
+//          'no-shared-pages=current|workload=mix-without-sharing',
 //          or a CPU profile of each server process: 'profiled=current|--cpu-prof|--cpu-prof-dir=/tmp/profile')
 //          [--rounds 4] [--seconds 15] [--warmup 5] [--workers 1 | --workers 1,2] [--no-record]
 // (a build of another tree: copy src/, migrations/, package.json, tsconfig*.json, link
@@ -35,7 +36,12 @@ const { values } = parseArgs({
   },
 });
 
-const workloadModes: readonly WorkloadMode[] = ['mix', 'mix-without-lists', 'list'];
+const workloadModes: readonly WorkloadMode[] = [
+  'mix',
+  'mix-without-sharing',
+  'mix-without-lists',
+  'list',
+];
 
 interface Variant {
   label: string;
@@ -144,7 +150,16 @@ runMain(async () => {
     clusters.set(variant.migrations, prepared);
   }
   const clusterNumber = (v: Variant) => [...clusters.keys()].indexOf(v.migrations) + 1;
-  for (const v of variants) log(`${v.label}: cluster ${clusterNumber(v)}, workload ${v.workload}`);
+  for (const v of variants) {
+    const { firstListId, sharedListsPerUser } = clusters.get(v.migrations)!.db;
+    const data =
+      firstListId === undefined
+        ? 'no lists'
+        : sharedListsPerUser
+          ? `${sharedListsPerUser} shared lists per user`
+          : 'no shared lists (their pages read own lists)';
+    log(`${v.label}: cluster ${clusterNumber(v)}, workload ${v.workload}, ${data}`);
+  }
 
   const samples: Sample[] = [];
   const rounds = Number(values.rounds);

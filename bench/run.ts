@@ -177,6 +177,7 @@ async function runRounds(bench: Bench): Promise<RoundResult[]> {
   const pgbenchScripts = writePgbenchScripts(bench.workDir, {
     firstTaskId: bench.db.firstTaskId,
     firstListId: bench.firstListId,
+    sharedListsPerUser: bench.db.sharedListsPerUser,
   });
   const rounds: RoundResult[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
@@ -289,6 +290,7 @@ function summariseRun(
       users: USERS,
       tasksPerUser: TASKS_PER_USER,
       listsPerUser: LISTS_PER_USER,
+      sharedListsPerUser: db.sharedListsPerUser,
       migrateSeconds: db.migrateSeconds,
       seedSeconds: db.seedSeconds,
       tokens: bench.mint,

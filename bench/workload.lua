@@ -1,12 +1,18 @@
 -- wrk workload of npm run bench (bench/README.md).
 -- Usage: wrk -s bench/workload.lua URL -- DATA_FILE [MODE]
---   DATA_FILE: one line per user, "<jwt> <task id>,<task id>,... [<list id>,...]" (the user's
---         own tasks and lists; no lists for a build from before lists)
+--   DATA_FILE: one line per user,
+--         "<jwt> <task id>,<task id>,... [<list id>,... [<shared list id>,...]]" (the user's
+--         own tasks and lists, then other users' lists the user is a member of; no lists for
+--         a build from before lists, no shared lists for one from before sharing)
 --   MODE: "mix" (default): a random user each request, 50 % GET /api/tasks?limit=20,
---         20 % GET /api/tasks?limit=20&list_id={one of the user's lists},
+--         6 % GET /api/tasks?limit=20&list_id={one of the user's lists},
+--         14 % GET /api/tasks?limit=20&list_id={one of the lists shared with the user},
 --         15 % POST /api/tasks into one of the user's lists, 10 % PATCH
 --         /api/tasks/{id}/complete, 5 % GET /api/tasks/{id}; when the data file has no
---         lists, the mix before lists: 70 % GET /api/tasks?limit=20, POST without a list;
+--         shared lists, the 14 % read one of the user's own lists instead (20 % in all, the
+--         mix before sharing); when it has no lists, the mix before lists: 70 %
+--         GET /api/tasks?limit=20, POST without a list;
+--         "mix-without-sharing": the mix before sharing whatever the data file holds;
 --         "mix-without-lists": the mix before lists whatever the data file holds;
 --         "list": GET /api/tasks?limit=20 only.
 -- Non-2xx responses are counted per status in response() and summed over the threads in
@@ -32,19 +38,25 @@ function init(args)
   end
   mode = args[2] or "mix"
   for line in io.lines(path) do
-    local token, task_ids, list_ids = line:match("^(%S+)%s+(%S+)%s*(%S*)$")
+    local token, task_ids, list_ids, shared_ids = line:match("^(%S+)%s+(%S+)%s*(%S*)%s*(%S*)$")
     if token then
       local tasks = {}
       for id in task_ids:gmatch("%d+") do
         tasks[#tasks + 1] = id
       end
       local lists = {}
-      if mode == "mix" then
+      local shared = {}
+      if mode == "mix" or mode == "mix-without-sharing" then
         for id in list_ids:gmatch("%d+") do
           lists[#lists + 1] = id
         end
       end
-      users[#users + 1] = { auth = "Bearer " .. token, ids = tasks, lists = lists }
+      if mode == "mix" and #lists > 0 then
+        for id in shared_ids:gmatch("%d+") do
+          shared[#shared + 1] = id
+        end
+      end
+      users[#users + 1] = { auth = "Bearer " .. token, ids = tasks, lists = lists, shared = shared }
     end
   end
   if #users == 0 then
@@ -61,6 +73,10 @@ function request()
   local list = #user.lists > 0 and user.lists[math.random(#user.lists)] or nil
   if roll <= 70 then
     if list and roll > 50 then
+      -- 57..70: a list shared with the user; without one, an own list like 51..56.
+      if roll > 56 and #user.shared > 0 then
+        list = user.shared[math.random(#user.shared)]
+      end
       return wrk.format("GET", "/api/tasks?limit=20&list_id=" .. list, { Authorization = user.auth })
     end
     return wrk.format("GET", "/api/tasks?limit=20", { Authorization = user.auth })

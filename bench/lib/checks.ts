@@ -96,6 +96,22 @@ export async function measureRoundTrips(
           )
         ).ms,
     },
+    ...(user.sharedListIds.length > 0
+      ? [
+          {
+            name: 'list of a shared list',
+            auth: 'jwt' as const,
+            send: async () =>
+              (
+                await timedRequest(
+                  `${baseUrl}/api/tasks?limit=20&list_id=${user.sharedListIds[0]}`,
+                  { headers: jwt },
+                  200,
+                )
+              ).ms,
+          },
+        ]
+      : []),
     {
       name: 'create',
       auth: 'jwt',

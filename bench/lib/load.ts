@@ -8,6 +8,7 @@ import {
   APP_ROLE,
   DATABASE,
   LISTS_PER_USER,
+  SHARED_LISTS_PER_USER,
   TASKS_PER_USER,
   USER_ID_BASE,
   USERS,
@@ -79,10 +80,12 @@ export const workloadScript = join(import.meta.dirname, '..', 'workload.lua');
 
 /**
  * bench/workload.lua's modes: "mix", the request mix (with the list pages and creates into
- * lists when the data file holds the users' lists); "mix-without-lists", the mix before
- * lists whatever the data file holds; "list", the first page only.
+ * lists when the data file holds the users' lists, and pages of shared lists when it holds
+ * those); "mix-without-sharing", the mix before sharing (own lists only) whatever the data
+ * file holds; "mix-without-lists", the mix before lists whatever the data file holds;
+ * "list", the first page only.
  */
-export type WorkloadMode = 'mix' | 'mix-without-lists' | 'list';
+export type WorkloadMode = 'mix' | 'mix-without-sharing' | 'mix-without-lists' | 'list';
 
 interface WrkJson {
   requests: number;
@@ -156,22 +159,22 @@ export function serverListArguments(filters: TaskFilters = {}): unknown[] {
 
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-// Stands for the list id in serverListArguments' answer, where the script puts :lid.
+// Stands for the list id in serverListArguments' answer, where the script puts its variable.
 const LIST_ID_MARK = -1;
 
 /**
- * The server's list arguments as SQL literals, for a pgbench script; with oneList, the
- * page of one list, whose id is the script's variable :lid.
+ * The server's list arguments as SQL literals, for a pgbench script; with listVariable, the
+ * page of one list, whose id is that variable of the script (lid or sid).
  */
-export function listArgumentsSql(oneList = false): string {
-  const args = serverListArguments(oneList ? { listId: LIST_ID_MARK } : {});
-  if (args.filter((value) => value === LIST_ID_MARK).length !== (oneList ? 1 : 0)) {
+export function listArgumentsSql(listVariable?: string): string {
+  const args = serverListArguments(listVariable ? { listId: LIST_ID_MARK } : {});
+  if (args.filter((value) => value === LIST_ID_MARK).length !== (listVariable ? 1 : 0)) {
     throw new Error('cannot tell the list id among the list arguments');
   }
   return args
     .map((value) =>
       value === LIST_ID_MARK
-        ? ':lid'
+        ? `:${listVariable}`
         : value === null
           ? 'NULL'
           : typeof value === 'string'
@@ -185,21 +188,25 @@ export function listArgumentsSql(oneList = false): string {
     .join(', ');
 }
 
-/** The "mix" of bench/workload.lua (with lists) and of the pgbench scripts, in words. */
-export const MIX = `50 % \`GET /api/tasks?limit=20\`, 20 % \`GET /api/tasks?limit=20&list_id={one of the user's ${LISTS_PER_USER} lists}\`, 15 % \`POST /api/tasks\` into one of them, 10 % \`PATCH /api/tasks/{id}/complete\`, 5 % \`GET /api/tasks/{id}\``;
+/** The "mix" of bench/workload.lua (with lists and shared lists) and of the pgbench scripts, in words. */
+export const MIX = `50 % \`GET /api/tasks?limit=20\` (own and shared lists), 6 % \`GET /api/tasks?limit=20&list_id={one of the user's ${LISTS_PER_USER} lists}\`, 14 % \`GET /api/tasks?limit=20&list_id={one of the ${SHARED_LISTS_PER_USER} lists shared with the user}\` (an own list before sharing), 15 % \`POST /api/tasks\` into one of the user's lists, 10 % \`PATCH /api/tasks/{id}/complete\`, 5 % \`GET /api/tasks/{id}\``;
 
 /**
  * The statement of each pgbench script with its weight in the mix (bench/workload.lua's
- * "mix" with lists): the server repository's `SELECT * FROM task_list($1, …, $19)` etc. The
- * one difference: the list's arguments other than the user and the list are literals in the
- * statement instead of parameters.
+ * "mix" with lists and shared lists): the server repository's
+ * `SELECT * FROM task_list($1, …, $20)` etc. The one difference: the list's arguments other
+ * than the user and the list are literals in the statement instead of parameters.
  */
 function pgbenchMix(): Record<string, { weight: number; sql: string }> {
   return {
     list: { weight: 50, sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql()})` },
     'list-one-list': {
-      weight: 20,
-      sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql(true)})`,
+      weight: 6,
+      sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql('lid')})`,
+    },
+    'list-shared-list': {
+      weight: 14,
+      sql: `SELECT * FROM task_list(:uid, ${listArgumentsSql('sid')})`,
     },
     create: {
       weight: 15,
@@ -219,18 +226,27 @@ export function pgbenchStatements(): Record<string, string> {
 
 /**
  * pgbench scripts for the mix, prepared (-M prepared). User n is random(0, USERS-1) and its
- * id is USER_ID_BASE + n (see setup.ts); its tasks are firstTaskId + n*TASKS_PER_USER + 0..49
- * and its lists firstListId + n*LISTS_PER_USER + 0..4.
+ * id is USER_ID_BASE + n (see setup.ts); its tasks are firstTaskId + n*TASKS_PER_USER + 0..49,
+ * its lists firstListId + n*LISTS_PER_USER + 0..4, and :sid one of the lists shared with it,
+ * setup.ts's sharedList(n, j) (an own list, as in workload.lua, when there are none).
  */
 export function writePgbenchScripts(
   dir: string,
-  layout: { firstTaskId: number; firstListId: number },
+  layout: { firstTaskId: number; firstListId: number; sharedListsPerUser: number },
 ): string[] {
+  const shared = layout.sharedListsPerUser > 0;
   const pick = [
     `\\set n random(0, ${USERS - 1})`,
     `\\set uid ${USER_ID_BASE} + :n`,
     `\\set tid ${layout.firstTaskId} + :n * ${TASKS_PER_USER} + random(0, ${TASKS_PER_USER - 1})`,
     `\\set lid ${layout.firstListId} + :n * ${LISTS_PER_USER} + random(0, ${LISTS_PER_USER - 1})`,
+    ...(shared
+      ? [
+          `\\set j random(1, ${layout.sharedListsPerUser})`,
+          `\\set owner (:n + :j) % ${USERS}`,
+          `\\set sid ${layout.firstListId} + :owner * ${LISTS_PER_USER} + 1 + (:owner + :j) % ${LISTS_PER_USER - 1}`,
+        ]
+      : ['\\set sid :lid']),
   ].join('\n');
   const args: string[] = [];
   for (const [name, { weight, sql }] of Object.entries(pgbenchMix())) {

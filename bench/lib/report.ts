@@ -62,6 +62,8 @@ export interface BenchResults {
     tasksPerUser: number;
     /** Absent from runs recorded before lists. */
     listsPerUser?: number;
+    /** Other users' lists each user is a member of; absent from runs recorded before sharing. */
+    sharedListsPerUser?: number;
     migrateSeconds: number;
     seedSeconds: number;
     tokens: MintReport;
@@ -176,7 +178,7 @@ export function setupText(results: BenchResults): string {
     `Machine: ${machineLine(results.machine)}.`,
     '',
     `PostgreSQL: throwaway initdb cluster, \`${settings}\`, everything else default (fsync on, synchronous_commit on, shared_buffers 128MB). ` +
-      `Data: ${s.users} users × ${s.tasksPerUser} tasks${s.listsPerUser ? ` spread over ${s.listsPerUser} lists (the Inbox and ${s.listsPerUser - 1} more)` : ''} from \`todo db seed\` (${f1(s.seedSeconds)} s), users${s.listsPerUser ? ' and lists' : ''} renumbered to predictable ids; the server and pgbench connect as a role that is neither superuser nor BYPASSRLS.`,
+      `Data: ${s.users} users × ${s.tasksPerUser} tasks${s.listsPerUser ? ` spread over ${s.listsPerUser} lists (the Inbox and ${s.listsPerUser - 1} more)` : ''} from \`todo db seed\` (${f1(s.seedSeconds)} s), users${s.listsPerUser ? ' and lists' : ''} renumbered to predictable ids${s.sharedListsPerUser ? `; each user also a member of ${s.sharedListsPerUser} other users' lists (a viewer of one, an editor of ${s.sharedListsPerUser - 1})` : ''}; the server and pgbench connect as a role that is neither superuser nor BYPASSRLS.`,
     '',
     `Load: ${s.load.connections} connections, ${s.load.threads} threads, ${s.load.warmupSeconds} s warm-up + ${s.load.measuredSeconds} s measured, ${s.rounds} rounds rotating 1 worker → 2 workers → pgbench; medians of the rounds. ` +
       `Mix per request, random user: ${s.mix ?? MIX_BEFORE_LISTS}, JWT auth. ` +

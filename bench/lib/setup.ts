@@ -21,6 +21,11 @@ export const USERS = 1000;
 export const TASKS_PER_USER = 50;
 /** The Inbox and the four lists `todo db seed` gives every user. */
 export const LISTS_PER_USER = 5;
+/**
+ * Lists of other users each bench user is a member of, when the schema has sharing: the
+ * first as a viewer, the others as an editor (sharedList).
+ */
+export const SHARED_LISTS_PER_USER = 3;
 export const SEED_PASSWORD = 'password1234';
 /**
  * Seeded user n (0-based) gets the id String(USER_ID_BASE + n): pgbench can compute it with
@@ -28,6 +33,25 @@ export const SEED_PASSWORD = 'password1234';
  */
 export const USER_ID_BASE = 1_000_000_000_000_000_000n;
 export const userId = (n: number) => String(USER_ID_BASE + BigInt(n));
+
+/**
+ * User n's j-th shared list (j = 1..SHARED_LISTS_PER_USER): a list of user (n + j) mod USERS,
+ * never the Inbox, k = 1 + (owner + j) mod 4 among that owner's lists. An owner's three
+ * members (from users owner - 1, - 2, - 3) so land on three different lists, one member each,
+ * and the list left unshared turns with the owner. load.ts computes the same in pgbench.
+ */
+export function sharedList(
+  n: number,
+  j: number,
+  firstListId: number,
+): { id: number; role: 'viewer' | 'editor' } {
+  const owner = (n + j) % USERS;
+  const k = 1 + ((owner + j) % (LISTS_PER_USER - 1));
+  return { id: firstListId + owner * LISTS_PER_USER + k, role: j === 1 ? 'viewer' : 'editor' };
+}
+
+const sharedListsOf = (n: number, firstListId: number) =>
+  Array.from({ length: SHARED_LISTS_PER_USER }, (_, i) => sharedList(n, i + 1, firstListId));
 
 export interface BenchDatabase {
   cluster: PostgresCluster;
@@ -44,6 +68,11 @@ export interface BenchDatabase {
    * first. Undefined for a build from before lists (its schema has none).
    */
   firstListId?: number;
+  /**
+   * Lists of others each user belongs to: SHARED_LISTS_PER_USER, or 0 for a build from
+   * before sharing (its schema has no members).
+   */
+  sharedListsPerUser: number;
   seedSeconds: number;
   migrateSeconds: number;
   serverVersion: string;
@@ -126,6 +155,13 @@ export async function createBenchDatabase(
     );
 
     const { firstTaskId, firstListId } = await renumber(adminUrl);
+    const sharedListsPerUser =
+      firstListId === undefined ? 0 : await addMemberships(adminUrl, firstListId);
+    log(
+      sharedListsPerUser
+        ? `memberships: every user a viewer of one list and an editor of ${sharedListsPerUser - 1} of other users'`
+        : 'no list_members in this schema: no shared lists',
+    );
     await createAppRole(adminUrl);
     const appUrl = cluster.urlFor(DATABASE, APP_ROLE);
     return {
@@ -136,6 +172,7 @@ export async function createBenchDatabase(
       pgStatStatements,
       firstTaskId,
       firstListId,
+      sharedListsPerUser,
       seedSeconds,
       migrateSeconds,
       serverVersion,
@@ -183,12 +220,24 @@ async function renumber(adminUrl: string): Promise<{ firstTaskId: number; firstL
     await client.query(
       'UPDATE tasks t SET user_id = m.new_id FROM bench_map m WHERE t.user_id = m.old_id',
     );
-    if (hasLists) await renumberLists(client);
-    await client.query('COMMIT');
-    for (const table of ['users', 'accounts']) await client.query(`VACUUM (FULL) ${table}`);
-    for (const table of ['tasks', ...(hasLists ? ['lists'] : [])]) {
-      await client.query(`CLUSTER ${table} USING ${table}_pkey`);
+    // Replica mode checks no foreign key, so every other reference to a user is carried
+    // over here (the lists' owners, the members, the creators of tasks, the task counts…).
+    const rewritten = new Set(['users', 'accounts']);
+    for (const ref of await references(client, 'users', ['accounts.user_id', 'tasks.user_id'])) {
+      await client.query(
+        `UPDATE ${ref.table} x SET ${ref.column} = m.new_id FROM bench_map m WHERE x.${ref.column} = m.old_id`,
+      );
+      rewritten.add(ref.table);
     }
+    if (hasLists) {
+      for (const table of await renumberLists(client)) rewritten.add(table);
+    }
+    await client.query('COMMIT');
+    const clustered = ['tasks', ...(hasLists ? ['lists'] : [])];
+    for (const table of rewritten) {
+      if (!clustered.includes(table)) await client.query(`VACUUM (FULL) ${table}`);
+    }
+    for (const table of clustered) await client.query(`CLUSTER ${table} USING ${table}_pkey`);
     await client.query('VACUUM ANALYZE');
     const firstTaskId = await checkLayout(
       client,
@@ -217,16 +266,35 @@ async function renumber(adminUrl: string): Promise<{ firstTaskId: number; firstL
 }
 
 /**
- * Inside renumber's transaction, after the users (bench_map): the lists follow their owners,
- * then user n's lists get the ids firstListId + n*LISTS_PER_USER + k (k = 0 the Inbox, then
- * in the order they were made), above every id the seed used so that no new id meets an old
- * one; the tasks follow. The ids are GENERATED ALWAYS, which UPDATE may set only while the
- * column is made BY DEFAULT; the sequence then continues after the last.
+ * The columns that reference `table`(id) alone, by a foreign key, as quoted identifiers;
+ * but those in `except` ("table.column"), which the caller renumbers itself.
  */
-async function renumberLists(client: pg.Client): Promise<void> {
-  await client.query(
-    'UPDATE lists l SET owner_id = m.new_id FROM bench_map m WHERE l.owner_id = m.old_id',
+async function references(
+  client: pg.Client,
+  table: string,
+  except: string[],
+): Promise<{ table: string; column: string }[]> {
+  const rows = await client.query<{ table: string; column: string; name: string }>(
+    `SELECT c.conrelid::regclass::text AS table, quote_ident(a.attname) AS column,
+            c.conrelid::regclass::text || '.' || a.attname AS name
+       FROM pg_constraint c
+       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+      WHERE c.contype = 'f' AND c.confrelid = $1::regclass AND cardinality(c.conkey) = 1
+      ORDER BY 3`,
+    [table],
   );
+  return rows.rows.filter((r) => !except.includes(r.name));
+}
+
+/**
+ * Inside renumber's transaction, after the users (bench_map, which the lists' owners have
+ * followed): user n's lists get the ids firstListId + n*LISTS_PER_USER + k (k = 0 the Inbox,
+ * then in the order they were made), above every id the seed used so that no new id meets
+ * an old one; the tasks and whatever else references a list (the members) follow. The ids
+ * are GENERATED ALWAYS, which UPDATE may set only while the column is made BY DEFAULT; the
+ * sequence then continues after the last. Returns the other tables it rewrote.
+ */
+async function renumberLists(client: pg.Client): Promise<string[]> {
   await client.query('ALTER TABLE lists ALTER COLUMN id SET GENERATED BY DEFAULT');
   await client.query(
     `CREATE TEMP TABLE bench_list_map ON COMMIT DROP AS
@@ -242,10 +310,71 @@ async function renumberLists(client: pg.Client): Promise<void> {
   await client.query(
     'UPDATE tasks t SET list_id = m.new_id FROM bench_list_map m WHERE t.list_id = m.old_id',
   );
+  const rewritten: string[] = [];
+  for (const ref of await references(client, 'lists', ['tasks.list_id'])) {
+    await client.query(
+      `UPDATE ${ref.table} x SET ${ref.column} = m.new_id FROM bench_list_map m WHERE x.${ref.column} = m.old_id`,
+    );
+    rewritten.push(ref.table);
+  }
   await client.query('ALTER TABLE lists ALTER COLUMN id SET GENERATED ALWAYS');
   await client.query(
     `SELECT setval(pg_get_serial_sequence('lists', 'id'), (SELECT max(id) FROM lists))`,
   );
+  return rewritten;
+}
+
+/**
+ * Makes every bench user n a member of SHARED_LISTS_PER_USER lists of other users
+ * (sharedList), when the schema has members; returns that number, or 0 without them. Run
+ * after the renumbering, so the ids are final; the owners' rows exist already (made with
+ * their lists, then renumbered with them), and are checked here.
+ */
+async function addMemberships(adminUrl: string, firstListId: number): Promise<number> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const schema = await client.query<{ members: boolean }>(
+      `SELECT to_regclass('list_members') IS NOT NULL AS members`,
+    );
+    if (!schema.rows[0]!.members) return 0;
+    const lists: number[] = [];
+    const users: string[] = [];
+    const roles: string[] = [];
+    for (let n = 0; n < USERS; n++) {
+      for (const shared of sharedListsOf(n, firstListId)) {
+        lists.push(shared.id);
+        users.push(userId(n));
+        roles.push(shared.role);
+      }
+    }
+    await client.query(
+      `INSERT INTO list_members (list_id, user_id, role)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])`,
+      [lists, users, roles],
+    );
+    await client.query('VACUUM ANALYZE list_members');
+    const check = await client.query<{ owners: string; members: string; strangers: string }>(
+      `SELECT (SELECT count(*) FROM lists l JOIN list_members m
+                  ON m.list_id = l.id AND m.user_id = l.owner_id AND m.role = 'owner') AS owners,
+              (SELECT count(*) FROM list_members WHERE role <> 'owner') AS members,
+              (SELECT count(*) FROM list_members m JOIN lists l ON l.id = m.list_id
+                WHERE m.role <> 'owner' AND (l.inbox OR l.owner_id = m.user_id)) AS strangers`,
+    );
+    const { owners, members, strangers } = check.rows[0]!;
+    if (
+      Number(owners) !== USERS * LISTS_PER_USER ||
+      Number(members) !== USERS * SHARED_LISTS_PER_USER ||
+      Number(strangers) !== 0
+    ) {
+      throw new Error(
+        `list members are not as laid out: ${owners} owners of ${USERS * LISTS_PER_USER} lists, ${members} other members (${strangers} in an Inbox or their own list)`,
+      );
+    }
+    return SHARED_LISTS_PER_USER;
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -298,6 +427,8 @@ export interface BenchUser {
   taskIds: number[];
   /** The user's lists, the Inbox first; none for a build from before lists. */
   listIds: number[];
+  /** Other users' lists this user is a member of (sharedList); none before sharing. */
+  sharedListIds: number[];
 }
 
 export interface MintReport {
@@ -396,6 +527,10 @@ export async function mintUsers(
     firstListId === undefined
       ? []
       : Array.from({ length: LISTS_PER_USER }, (_, k) => firstListId + n * LISTS_PER_USER + k);
+  const sharedListIdsOf = (n: number) =>
+    firstListId === undefined || db.sharedListsPerUser === 0
+      ? []
+      : sharedListsOf(n, firstListId).map((shared) => shared.id);
   const users = rows.map((row, n) => {
     const jwt = jwts[n]!;
     const sub = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8')).sub;
@@ -407,6 +542,7 @@ export async function mintUsers(
       jwt,
       taskIds: row.task_ids.map(Number),
       listIds: listIdsOf(n),
+      sharedListIds: sharedListIdsOf(n),
     };
   });
   return {
@@ -421,12 +557,18 @@ export async function mintUsers(
   };
 }
 
-/** The wrk data file: one line per user, "<jwt> <task id>,<task id>,... [<list id>,...]". */
+/**
+ * The wrk data file: one line per user,
+ * "<jwt> <task id>,<task id>,... [<list id>,... [<shared list id>,...]]".
+ */
 export function writeDataFile(path: string, users: BenchUser[]): void {
   writeFileSync(
     path,
     users
-      .map((u) => `${[u.jwt, u.taskIds.join(','), u.listIds.join(',')].join(' ').trim()}\n`)
+      .map(
+        (u) =>
+          `${[u.jwt, u.taskIds.join(','), u.listIds.join(','), u.sharedListIds.join(',')].join(' ').trim()}\n`,
+      )
       .join(''),
   );
 }
