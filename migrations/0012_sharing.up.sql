@@ -188,10 +188,13 @@ CREATE TRIGGER tasks_keep_creator BEFORE UPDATE OF created_by ON tasks
   EXECUTE FUNCTION tasks_keep_creator();
 
 -- A member may create a task in the owner's list, within the owner's cap: read the counts of
--- the owners of the lists the caller can read.
+-- the owners of the lists the caller is a member of (through the caller's memberships, so
+-- that the sub-plan reads a few index entries, not every list).
 DROP POLICY task_counts_owner ON task_counts;
 CREATE POLICY task_counts_read ON task_counts FOR SELECT
-  USING (user_id = caller_id() OR user_id IN (SELECT l.owner_id FROM lists l));
+  USING (user_id = caller_id()
+         OR user_id IN (SELECT l.owner_id FROM list_members m JOIN lists l ON l.id = m.list_id
+                         WHERE m.user_id = caller_id()));
 
 -- Invitation links. The token is a secret the client shows once; only its SHA-256 digest
 -- is kept, so the table leaks no working link.
@@ -806,7 +809,8 @@ DROP FUNCTION task_list(text, text, boolean, integer, boolean, text, smallint, t
 -- after the cursor (p_after_id and the sort key's p_after_* value; for due_date, a NULL
 -- p_after_time is an undated row). Undated rows come last in both orders. Filters are ANDed;
 -- p_search is a case-insensitive substring of the title or the description; p_list_id one
--- list (TDN02 when the caller cannot read it); p_parent_id
+-- list (TDN02 when the caller cannot read it, asked again only when the page is empty);
+-- p_parent_id
 -- the subtasks of one task, p_top_level only tasks without a parent; p_assigned_to_me only
 -- tasks assigned to the caller. Sort 'position' (the manual order) needs p_list_id.
 -- Without p_list_id, the page is the caller's own tasks (one range of the owner's index)
@@ -838,31 +842,19 @@ DECLARE
     AND NOT coalesce(p_assigned_to_me, false);
 BEGIN
   PERFORM set_config('app.user_id', p_user_id, true);
-  IF p_list_id IS NULL THEN
-    -- The lists others share with the caller (their tasks are their owners').
-    SELECT array_agg(m.list_id) INTO v_shared FROM list_members m
-     WHERE m.user_id = p_user_id AND m.role <> 'owner';
-  ELSE
-    PERFORM task_list_refuse_unknown_list(p_user_id, p_list_id);
-  END IF;
   IF p_sort = 'created_at' AND p_descending AND v_unfiltered THEN
-    IF p_list_id IS NULL AND v_shared IS NULL AND p_after_id IS NULL THEN
-      RETURN QUERY SELECT * FROM tasks WHERE user_id = p_user_id
-        ORDER BY created_at DESC, id DESC LIMIT p_limit;
-    ELSIF p_list_id IS NULL AND v_shared IS NULL THEN
-      RETURN QUERY SELECT * FROM tasks
-        WHERE user_id = p_user_id AND (created_at, id) < (p_after_time, p_after_id)
-        ORDER BY created_at DESC, id DESC LIMIT p_limit;
-    -- Own and shared lists: at most one page from each range, merged.
-    ELSIF p_list_id IS NULL AND p_after_id IS NULL THEN
+    -- Everything: the caller's own range merged with one range of each list others share
+    -- with them (their tasks are their owners'), at most one page from each, in one statement.
+    IF p_list_id IS NULL AND p_after_id IS NULL THEN
       RETURN QUERY SELECT page.* FROM (
           (SELECT * FROM tasks WHERE user_id = p_user_id
             ORDER BY created_at DESC, id DESC LIMIT p_limit)
           UNION ALL
-          SELECT shared.* FROM unnest(v_shared) AS s (list_id)
+          SELECT shared.* FROM list_members m
           CROSS JOIN LATERAL (
-            SELECT * FROM tasks t WHERE t.list_id = s.list_id
+            SELECT * FROM tasks t WHERE t.list_id = m.list_id
              ORDER BY t.created_at DESC, t.id DESC LIMIT p_limit) AS shared
+           WHERE m.user_id = p_user_id AND m.role <> 'owner'
         ) AS page
         ORDER BY page.created_at DESC, page.id DESC LIMIT p_limit;
     ELSIF p_list_id IS NULL THEN
@@ -871,24 +863,36 @@ BEGIN
             WHERE user_id = p_user_id AND (created_at, id) < (p_after_time, p_after_id)
             ORDER BY created_at DESC, id DESC LIMIT p_limit)
           UNION ALL
-          SELECT shared.* FROM unnest(v_shared) AS s (list_id)
+          SELECT shared.* FROM list_members m
           CROSS JOIN LATERAL (
             SELECT * FROM tasks t
-             WHERE t.list_id = s.list_id AND (t.created_at, t.id) < (p_after_time, p_after_id)
+             WHERE t.list_id = m.list_id AND (t.created_at, t.id) < (p_after_time, p_after_id)
              ORDER BY t.created_at DESC, t.id DESC LIMIT p_limit) AS shared
+           WHERE m.user_id = p_user_id AND m.role <> 'owner'
         ) AS page
         ORDER BY page.created_at DESC, page.id DESC LIMIT p_limit;
-    -- One list's page (the caller may read it: checked above): by the list alone, so that no
-    -- cached plan can mix in the owner's index.
+    -- One list's page, if the caller may read the list (a gate evaluated once): by the list
+    -- alone, so that no cached plan can mix in the owner's index.
     ELSIF p_after_id IS NULL THEN
       RETURN QUERY SELECT * FROM tasks WHERE list_id = p_list_id
+        AND EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = p_list_id AND m.user_id = p_user_id)
         ORDER BY created_at DESC, id DESC LIMIT p_limit;
     ELSE
       RETURN QUERY SELECT * FROM tasks
         WHERE list_id = p_list_id AND (created_at, id) < (p_after_time, p_after_id)
+        AND EXISTS (SELECT 1 FROM list_members m WHERE m.list_id = p_list_id AND m.user_id = p_user_id)
         ORDER BY created_at DESC, id DESC LIMIT p_limit;
     END IF;
+    -- An empty page of a list: empty, or not the caller's to read (404)?
+    IF NOT FOUND AND p_list_id IS NOT NULL THEN
+      PERFORM task_list_refuse_unknown_list(p_user_id, p_list_id);
+    END IF;
     RETURN;
+  END IF;
+
+  IF p_list_id IS NULL THEN
+    SELECT array_agg(m.list_id) INTO v_shared FROM list_members m
+     WHERE m.user_id = p_user_id AND m.role <> 'owner';
   END IF;
 
   -- Column names and parameter numbers come from these constants, never from an argument.
@@ -905,7 +909,8 @@ BEGIN
   END;
 
   v_where := CASE
-    WHEN p_list_id IS NOT NULL THEN 'list_id = $14'
+    WHEN p_list_id IS NOT NULL THEN 'list_id = $14 AND EXISTS (SELECT 1 FROM list_members m'
+      || ' WHERE m.list_id = $14 AND m.user_id = $1)'
     WHEN v_shared IS NULL THEN 'user_id = $1'
     ELSE '(user_id = $1 OR list_id = ANY ($18))'
   END;
@@ -954,6 +959,9 @@ BEGIN
     USING p_user_id, p_limit, p_completed, p_status, p_priority, p_tags, v_pattern,
           p_due_before, p_due_after, p_after_id, p_after_time, p_after_priority, p_after_title,
           p_list_id, p_parent_id, p_top_level, p_after_position, v_shared;
+  END IF;
+  IF NOT FOUND AND p_list_id IS NOT NULL THEN
+    PERFORM task_list_refuse_unknown_list(p_user_id, p_list_id);
   END IF;
 END
 $$;
