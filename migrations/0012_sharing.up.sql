@@ -843,9 +843,22 @@ DECLARE
 BEGIN
   PERFORM set_config('app.user_id', p_user_id, true);
   IF p_sort = 'created_at' AND p_descending AND v_unfiltered THEN
-    -- Everything: the caller's own range merged with one range of each list others share
-    -- with them (their tasks are their owners'), at most one page from each, in one statement.
-    IF p_list_id IS NULL AND p_after_id IS NULL THEN
+    -- Everything, for someone nobody shares a list with (most people): their own range, as
+    -- before lists were shared.
+    IF p_list_id IS NULL AND NOT EXISTS (
+      SELECT 1 FROM list_members m WHERE m.user_id = p_user_id AND m.role <> 'owner'
+    ) THEN
+      IF p_after_id IS NULL THEN
+        RETURN QUERY SELECT * FROM tasks WHERE user_id = p_user_id
+          ORDER BY created_at DESC, id DESC LIMIT p_limit;
+      ELSE
+        RETURN QUERY SELECT * FROM tasks
+          WHERE user_id = p_user_id AND (created_at, id) < (p_after_time, p_after_id)
+          ORDER BY created_at DESC, id DESC LIMIT p_limit;
+      END IF;
+    -- Everything, for a member of lists of others: the caller's own range merged with one
+    -- range of each shared list (their tasks are their owners'), at most one page from each.
+    ELSIF p_list_id IS NULL AND p_after_id IS NULL THEN
       RETURN QUERY SELECT page.* FROM (
           (SELECT * FROM tasks WHERE user_id = p_user_id
             ORDER BY created_at DESC, id DESC LIMIT p_limit)
