@@ -1093,7 +1093,8 @@ BEGIN
       RAISE EXCEPTION 'the owner cannot leave' USING ERRCODE = 'TDO01';
     END IF;
   ELSE
-    v_mine := list_require_role(p_user_id, p_list_id, 'admin');
+    -- Only those who manage members may remove one: refused before anyone is looked up.
+    PERFORM member_require_manager(v_mine, 'viewer');
     SELECT m.role INTO v_theirs FROM list_members m
      WHERE m.list_id = p_list_id AND m.user_id = p_member_id;
     IF v_theirs IS NULL THEN

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { ListSchema } from '../lists/schemas.js';
+import { ListIdParamSchema } from '../lists/schemas.js';
 import {
   INVITATION_DEFAULT_HOURS,
   INVITATION_MAX_HOURS,
@@ -87,8 +87,6 @@ export const MemberSchema = z
 export const MemberPatchSchema = z.strictObject({ role: memberRole }).openapi('MemberPatch');
 export type MemberPatchBody = z.infer<typeof MemberPatchSchema>;
 
-export const AcceptedListSchema = ListSchema;
-
 export const TokenParamSchema = z.object({
   token: z
     .string()
@@ -99,20 +97,16 @@ export const TokenParamSchema = z.object({
     }),
 });
 
-const positiveId = (name: string, example: number) =>
-  z
+// Routes under one list: its id as the list routes read it, and the invitation or member.
+export const InvitationParamsSchema = ListIdParamSchema.extend({
+  invitation_id: z
     .string()
     .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
     .transform(Number)
-    .openapi({ param: { name, in: 'path' }, type: 'integer', example });
-
-export const InvitationParamsSchema = z.object({
-  id: positiveId('id', 7),
-  invitation_id: positiveId('invitation_id', 3),
+    .openapi({ param: { name: 'invitation_id', in: 'path' }, type: 'integer', example: 3 }),
 });
 
-export const MemberParamsSchema = z.object({
-  id: positiveId('id', 7),
+export const MemberParamsSchema = ListIdParamSchema.extend({
   user_id: z
     .string()
     .min(1)

@@ -39,23 +39,21 @@ function refreshAfter(queryClient: QueryClient, error: unknown) {
   if (accessChanged(error)) void queryClient.invalidateQueries({ queryKey: queryKeys.lists });
 }
 
-export function useCreateInvitation(listId: number) {
+/** Both change the list's pending links. */
+function useInvitationChange<V, R>(listId: number, send: (variables: V) => Promise<R>) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (input: InvitationCreateInput) => createInvitation(listId, input),
+    mutationFn: send,
     onError: (error) => refreshAfter(queryClient, error),
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.invitations(listId) }),
   });
 }
 
-export function useRevokeInvitation(listId: number) {
-  const queryClient = useQueryClient();
-  return useMutation({
-    mutationFn: (invitationId: number) => revokeInvitation(listId, invitationId),
-    onError: (error) => refreshAfter(queryClient, error),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.invitations(listId) }),
-  });
-}
+export const useCreateInvitation = (listId: number) =>
+  useInvitationChange(listId, (input: InvitationCreateInput) => createInvitation(listId, input));
+
+export const useRevokeInvitation = (listId: number) =>
+  useInvitationChange(listId, (invitationId: number) => revokeInvitation(listId, invitationId));
 
 /** Both change who is in the list, so its member count in the sidebar too. */
 function useMemberChange<V>(listId: number, send: (variables: V) => Promise<unknown>) {
