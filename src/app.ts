@@ -17,6 +17,8 @@ import { buildOpenApiDocument, type ForeignDocument } from './http/openapi.js';
 import { registerListHandlers } from './lists/handlers.js';
 import { ListRepository } from './lists/repository.js';
 import type { Logger } from './logger.js';
+import { registerNotificationHandlers } from './notifications/handlers.js';
+import { NotificationRepository } from './notifications/repository.js';
 import { Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/ops-routes.js';
 import { registerSharingHandlers } from './sharing/handlers.js';
@@ -81,6 +83,7 @@ export function buildApp(
     '/api/lists/*',
     '/api/invitations/*',
     '/api/me/*',
+    '/api/notifications/*',
     '/api/:user_id/tasks/*',
   ]) {
     app.use(path, authenticated, jsonBodyGuard);
@@ -91,6 +94,7 @@ export function buildApp(
   registerListHandlers(app, lists);
   registerSharingHandlers(app, sharing, baseURL);
   for (const base of taskBases) registerTaskHandlers(app, base, tasks);
+  registerNotificationHandlers(app, new NotificationRepository(db));
 
   let document: Promise<object> | undefined;
   app.get('/openapi.json', async (c) => {

@@ -82,6 +82,19 @@ export const configSchema = z
     TRUST_PROXY: bool(false),
     CORS_ORIGINS: list,
     METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().min(16).optional()),
+    // Reminders: fired by every server process (and `todo worker`); "false" leaves them to workers.
+    REMINDERS_IN_SERVER: bool(true),
+    // How often due reminders are looked for: a reminder fires at most this long after its time.
+    REMINDER_POLL_MS: int(5_000, 100, 60_000),
+    // Reminder emails: smtp:// or smtps://, user:password@ optional; unset: in-app notifications only.
+    SMTP_URL: z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+        .optional(),
+    ),
+    MAIL_FROM: z.string().min(3).default('Tasks <tasks@localhost>'),
   })
   .superRefine((config, ctx) => {
     // An external key set alone would accept that deployment's tokens for any audience.

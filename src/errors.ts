@@ -38,6 +38,11 @@ export const errorCatalogue = {
     message: 'No such invitation: it is unknown, expired, used up or revoked.',
   },
   member_not_found: { status: 404, title: 'Member not found', message: 'No such member.' },
+  notification_not_found: {
+    status: 404,
+    title: 'Notification not found',
+    message: 'No such notification.',
+  },
   insufficient_role: {
     status: 403,
     title: 'Insufficient role',
@@ -107,6 +112,16 @@ export const errorCatalogue = {
     status: 422,
     title: 'Assignee not a member',
     message: 'A task can be assigned only to the owner or a member of its list.',
+  },
+  not_recurring: {
+    status: 422,
+    title: 'Not recurring',
+    message: 'The task does not repeat, so it has no next occurrence to skip to.',
+  },
+  no_next_occurrence: {
+    status: 409,
+    title: 'No next occurrence',
+    message: "The task's rule has no occurrence left (its COUNT or UNTIL is reached).",
   },
   task_limit_reached: {
     status: 422,
@@ -179,6 +194,9 @@ export const fail = {
   listNotFound: () => new AppError('list_not_found'),
   invitationNotFound: () => new AppError('invitation_not_found'),
   memberNotFound: () => new AppError('member_not_found'),
+  notificationNotFound: () => new AppError('notification_not_found'),
+  notRecurring: () => new AppError('not_recurring'),
+  noNextOccurrence: () => new AppError('no_next_occurrence'),
   insufficientRole: () => new AppError('insufficient_role'),
   ownerCannotLeave: () => new AppError('owner_cannot_leave'),
   ownerRoleFixed: () => new AppError('owner_role_fixed'),

@@ -8,6 +8,7 @@ import { openDatabase, waitForDatabase } from './db/open-database.js';
 import { checkRuntimeRole, runtimeRoleWarning } from './db/roles.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './ops/metrics.js';
+import { startRemindersFor } from './reminders/worker.js';
 import { scheduleIdempotencyPurge } from './tasks/idempotency-purge.js';
 
 export interface RunningServer {
@@ -63,17 +64,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   logger.info({ url: `http://${host}:${port}`, database: where, pid: process.pid }, 'listening');
   const stopPurge = scheduleIdempotencyPurge(db, logger);
+  const reminders = config.REMINDERS_IN_SERVER ? startRemindersFor(config, db, logger) : undefined;
   let closing: Promise<void> | undefined;
   return {
     port,
     close() {
       // Stop accepting, let in-flight requests finish, then close the pool.
       stopPurge();
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive sockets would hold close() open.
-        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }).then(() => db.close());
+      closing ??= Promise.all([
+        reminders?.stop(),
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Idle keep-alive sockets would hold close() open.
+          (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        }),
+      ]).then(() => db.close());
       return closing;
     },
   };

@@ -212,9 +212,9 @@ function pgbenchMix(): Record<string, { weight: number; sql: string }> {
       weight: 15,
       // After the idempotency key and fingerprint (none), the server's default
       // MAX_TASKS_PER_USER, the list, no parent: the same work as a POST.
-      sql: 'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL, 100000, :lid, NULL, NULL)',
+      sql: 'SELECT * FROM task_create(:uid, :title, NULL, :status, :priority, :tags, NULL, NULL, NULL, 100000, :lid, NULL, NULL, NULL, NULL, NULL)',
     },
-    toggle: { weight: 10, sql: 'SELECT * FROM task_toggle(:uid, :tid, NULL)' },
+    toggle: { weight: 10, sql: 'SELECT * FROM task_toggle(:uid, :tid, NULL, NULL, NULL)' },
     get: { weight: 5, sql: 'SELECT * FROM task_get(:uid, :tid)' },
   };
 }

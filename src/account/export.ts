@@ -21,6 +21,8 @@ export const userJson = (user: UserProfile) => ({
   id: user.id,
   email: user.email,
   name: user.name,
+  timezone: user.timezone,
+  email_reminders: user.emailReminders,
   created_at: user.createdAt.toISOString(),
 });
 

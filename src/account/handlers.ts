@@ -4,9 +4,10 @@ import type { AppEnv } from '../http/context.js';
 import type { ListRepository } from '../lists/repository.js';
 import type { SharingRepository } from '../sharing/repository.js';
 import type { TaskRepository } from '../tasks/repository.js';
+import type { TaskCounts } from '../tasks/task.js';
 import { exportJson, userJson } from './export.js';
 import type { Reauthentication } from './reauthentication.js';
-import type { AccountRepository } from './repository.js';
+import type { AccountRepository, UserProfile } from './repository.js';
 import { accountRoutes } from './routes.js';
 
 export function registerAccountHandlers(
@@ -24,22 +25,34 @@ export function registerAccountHandlers(
     return profile;
   };
 
+  const profileJson = (profile: UserProfile, counts: TaskCounts) => {
+    return {
+      ...userJson(profile),
+      counts: {
+        total: counts.total,
+        pending: counts.pending,
+        in_progress: counts.inProgress,
+        completed: counts.completed,
+        overdue: counts.overdue,
+      },
+    };
+  };
+
   app.openapi(accountRoutes.me, async (c) => {
     const userId = c.get('user').id;
     const [profile, counts] = await Promise.all([profileOf(userId), tasks.counts(userId)]);
-    return c.json(
-      {
-        ...userJson(profile),
-        counts: {
-          total: counts.total,
-          pending: counts.pending,
-          in_progress: counts.inProgress,
-          completed: counts.completed,
-          overdue: counts.overdue,
-        },
-      },
-      200,
-    );
+    return c.json(profileJson(profile, counts), 200);
+  });
+
+  app.openapi(accountRoutes.update, async (c) => {
+    const body = c.req.valid('json');
+    const profile = await accounts.update(c.get('user').id, {
+      ...(body.name === undefined ? {} : { name: body.name }),
+      ...(body.timezone === undefined ? {} : { timezone: body.timezone }),
+      ...(body.email_reminders === undefined ? {} : { emailReminders: body.email_reminders }),
+    });
+    if (!profile) throw fail.unauthorized('The signed-in user no longer exists.');
+    return c.json(profileJson(profile, await tasks.counts(profile.id)), 200);
   });
 
   app.openapi(accountRoutes.export, async (c) => {

@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { problemResponses, signedIn } from '../http/openapi-responses.js';
+import { NAME_MAX_LENGTH } from '../auth/auth-policy.js';
+import { jsonContent, problemResponses, signedIn } from '../http/openapi-responses.js';
 import { ProblemSchema } from '../http/problem.js';
 import { ListSchema } from '../lists/schemas.js';
+import { isTimeZone } from '../recurrence/rule.js';
 import { TaskSchema } from '../tasks/schemas.js';
 
 const tags = ['Account'];
@@ -11,6 +13,14 @@ export const ProfileSchema = z
     id: z.string(),
     email: z.string(),
     name: z.string(),
+    timezone: z.string().openapi({
+      description:
+        'IANA time zone: recurring tasks repeat and reminders count days in it (default UTC)',
+      example: 'Europe/Berlin',
+    }),
+    email_reminders: z.boolean().openapi({
+      description: 'Reminders are also sent by email (when the server is set up to send email)',
+    }),
     created_at: z.string().openapi({ format: 'date-time' }),
     counts: z.object({
       total: z.number().int(),
@@ -23,6 +33,24 @@ export const ProfileSchema = z
   .openapi('Profile');
 
 const UserSchema = ProfileSchema.omit({ counts: true });
+
+export const ProfilePatchSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(NAME_MAX_LENGTH, `must be at most ${NAME_MAX_LENGTH} characters`)
+      .optional(),
+    timezone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+      .optional()
+      .openapi({ example: 'Europe/Berlin' }),
+    email_reminders: z.boolean().optional(),
+  })
+  .openapi('ProfilePatch', { example: { timezone: 'America/New_York', email_reminders: false } });
 
 export const DeleteAccountSchema = z
   .object({
@@ -44,6 +72,20 @@ export const accountRoutes = {
     responses: {
       200: { content: { 'application/json': { schema: ProfileSchema } }, description: 'Profile' },
       ...problemResponses(),
+    },
+  }),
+  update: createRoute({
+    method: 'patch',
+    path: '/api/me',
+    tags,
+    security: signedIn,
+    summary: "Change the caller's name, time zone or email reminders",
+    description:
+      "A new time zone applies to the caller's recurring tasks from their next occurrence on.",
+    request: { body: { ...jsonContent(ProfilePatchSchema, 'What to change'), required: true } },
+    responses: {
+      200: { ...jsonContent(ProfileSchema, 'The profile, as GET /api/me') },
+      ...problemResponses(400, 413, 415, 422),
     },
   }),
   export: createRoute({

@@ -65,7 +65,8 @@ export async function runCli(
     throw new CliError((error as Error).message);
   }
   const logger = createLogger(
-    name === 'serve' ? config.LOG_LEVEL : 'warn',
+    // The long-running commands log as configured; the one-shot ones only what goes wrong.
+    name === 'serve' || name === 'worker' ? config.LOG_LEVEL : 'warn',
     terminalDestination(config.NODE_ENV),
   );
   const opened: Database[] = [];

@@ -72,7 +72,8 @@ async function runPrimary(ctx: CliContext, workers: number) {
   return 0;
 }
 
-function untilSignal(onSignal: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
+/** Resolves once SIGTERM or SIGINT came and onSignal finished. */
+export function untilSignal(onSignal: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       onSignal(signal).then(resolve, resolve);

@@ -20,6 +20,28 @@ const refusals = new Map([
   ['TDC01', fail.subtaskCycle],
   ['TDM01', fail.subtaskListMismatch],
   ['TDS01', fail.notASibling],
+  ['TDNR1', fail.notRecurring],
+  ['TDNX1', fail.noNextOccurrence],
+  [
+    'TDZ01',
+    () => fail.validationFailed([{ path: 'timezone', message: 'is not a known time zone' }]),
+  ],
+  [
+    'TDRM1',
+    () =>
+      fail.validationFailed([
+        { path: 'reminders', message: 'a reminder before the due date needs a due_date' },
+      ]),
+  ],
+]);
+
+/** CHECK constraints a patch can break without knowing it (the rest of the task decides). */
+const constraintRefusals = new Map([
+  ['tasks_recurrence_due_check', { path: 'recurrence', message: 'needs a due_date' }],
+  [
+    'tasks_recurrence_by_check',
+    { path: 'recurrence', message: 'from_completion allows no BY… parts in the rule' },
+  ],
 ]);
 
 /** The body field each CHECK constraint guards, so a refusal names a field, not a constraint. */
@@ -38,6 +60,8 @@ export function refusalOf(error: unknown): unknown {
   const { code, constraint } = error as { code?: string; constraint?: string };
   const refusal = code === undefined ? undefined : refusals.get(code);
   if (refusal) return refusal();
+  const broken = code === '23514' ? constraintRefusals.get(constraint ?? '') : undefined;
+  if (broken) return fail.validationFailed([broken]);
   switch (code) {
     case '23503': // a foreign key: to a member of the list, or to users
       if (constraint === 'tasks_assignee_fkey') return fail.assigneeNotMember();

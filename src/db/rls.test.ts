@@ -383,7 +383,7 @@ describe('row-level security on lists', () => {
       ).rejects.toMatchObject({ code: 'TDN02' });
       await expect(
         rows(
-          'SELECT * FROM task_create($1, $2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, $3, NULL, NULL)',
+          'SELECT * FROM task_create($1, $2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, $3, NULL, NULL, NULL, NULL, NULL)',
           [b, 'Planted', aList],
         ),
       ).rejects.toMatchObject({ code: 'TDN02' });

@@ -124,6 +124,10 @@ const catalogueRows: { code: ErrorCode; provoke: () => Promise<Response>; retryA
     },
   },
   {
+    code: 'notification_not_found',
+    provoke: () => api.json('POST', '/api/notifications/987654321/read', ann),
+  },
+  {
     code: 'insufficient_role',
     provoke: async () => {
       const list = await sharedList('viewer');
@@ -217,6 +221,26 @@ const catalogueRows: { code: ErrorCode; provoke: () => Promise<Response>; retryA
     provoke: async () => {
       const task = await buildTask(api, ann);
       return move(task.id, { before_id: task.id });
+    },
+  },
+  {
+    code: 'not_recurring',
+    provoke: async () => {
+      const task = await buildTask(api, ann, { due_date: '2026-12-01T09:00:00Z' });
+      return api.json('POST', `/api/tasks/${task.id}/skip`, ann);
+    },
+  },
+  {
+    code: 'no_next_occurrence',
+    provoke: async () => {
+      // A series of one occurrence, completed: nothing is left to skip to.
+      const task = await buildTask(api, ann, {
+        due_date: '2026-12-01T09:00:00Z',
+        recurrence: 'FREQ=DAILY;COUNT=1',
+      });
+      const done = await api.json('PATCH', `/api/tasks/${task.id}/complete`, ann);
+      expect((await readTask(done)).status).toBe('completed');
+      return api.json('POST', `/api/tasks/${task.id}/skip`, ann);
     },
   },
   {

@@ -807,6 +807,11 @@ async function expectDatabaseMatchesModel(session: Session, where: string): Prom
       subtasks: { total: row.subtasks_total, completed: row.subtasks_completed },
       created_by: row.created_by,
       assignee_id: row.assignee_id,
+      recurrence: row.recurrence,
+      recurrence_mode: row.recurrence_mode ?? 'fixed',
+      // The fuzzed requests set no rule, so nothing repeats.
+      next_due_date: null,
+      reminders: row.reminders ?? [],
       version: row.version,
       created_at: iso(row.created_at)!,
       updated_at: iso(row.updated_at)!,

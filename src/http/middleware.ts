@@ -52,10 +52,11 @@ export const jsonBodyGuard: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return next();
   const length = Number(c.req.header('content-length') ?? 'NaN');
   const hasBody = c.req.header('transfer-encoding') !== undefined || length > 0;
-  // Actions that take no body: completing a task, accepting an invitation.
+  // Actions that take no body: completing or skipping a task, accepting an invitation,
+  // reading notifications.
   const action =
     (method === 'PATCH' && c.req.path.endsWith('/complete')) ||
-    (method === 'POST' && c.req.path.endsWith('/accept'));
+    (method === 'POST' && /\/(accept|skip|read|read-all)$/.test(c.req.path));
   if (!hasBody && action) return next();
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json' && !/^application\/[\w.+-]+\+json$/.test(type)) {

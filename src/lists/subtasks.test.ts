@@ -307,7 +307,7 @@ describe.each(['server', 'embedded'] as const)('subtasks on %s', (kind) => {
 
     it('through task_toggle too', async () => {
       const [root, child] = await chain(2);
-      await db.query('SELECT * FROM task_toggle($1, $2, NULL)', [user, root]);
+      await db.query('SELECT * FROM task_toggle($1, $2, NULL, NULL, NULL)', [user, root]);
       expect((await taskRow(db, child!)).status).toBe('completed');
     });
 

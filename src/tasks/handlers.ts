@@ -3,6 +3,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { fail } from '../errors.js';
 import { conditionalWriter, etagOf } from '../http/conditional.js';
 import type { AppEnv } from '../http/context.js';
+import { idPage } from '../http/id-pages.js';
+import { checkRecurrence } from '../recurrence/rule.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { defaultOrder, type ListQuery, type ListSelection } from './list-query.js';
 import type { TaskRepository } from './repository.js';
@@ -93,6 +95,33 @@ export function registerTaskHandlers(
     return c.json(taskToJson(task), 200, withEtag(task));
   });
 
+  app.openapi(routes.skip, async (c) => {
+    const userId = c.get('user').id;
+    const { id } = c.req.valid('param');
+    const task = await writeTask(userId, id, c.req.valid('header')['if-match'], (version) =>
+      tasks.skip(userId, id, version),
+    );
+    return c.json(taskToJson(task), 200, withEtag(task));
+  });
+
+  app.openapi(routes.completions, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await tasks.completions(
+      c.get('user').id,
+      c.req.valid('param').id,
+      limit + 1,
+      cursor,
+    );
+    const page = idPage(c, rows, limit);
+    return c.json(
+      page.map((completion) => ({
+        due_date: completion.dueDate.toISOString(),
+        completed_at: completion.completedAt.toISOString(),
+      })),
+      200,
+    );
+  });
+
   app.openapi(routes.move, async (c) => {
     const userId = c.get('user').id;
     const { id } = c.req.valid('param');
@@ -129,7 +158,17 @@ function writableFields(body: Partial<TaskCreateBody> | TaskPatchBody): Partial<
   if (body.tags !== undefined) fields.tags = body.tags;
   if (body.due_date !== undefined) fields.dueDate = body.due_date;
   if (body.assignee_id !== undefined) fields.assigneeId = body.assignee_id;
+  if (body.recurrence !== undefined) fields.recurrence = normalisedRule(body);
+  if (body.recurrence_mode !== undefined) fields.recurrenceMode = body.recurrence_mode;
+  if (body.reminders !== undefined) fields.reminders = body.reminders;
   return fields;
+}
+
+/** The rule as stored: the schema has checked it, this writes it the one way. */
+function normalisedRule(body: Partial<TaskCreateBody> | TaskPatchBody): string | null {
+  if (body.recurrence === null || body.recurrence === undefined) return null;
+  const check = checkRecurrence(body.recurrence, body.recurrence_mode ?? 'fixed');
+  return check.ok ? check.rule : body.recurrence;
 }
 
 /** The list and parent a body names; absent ones leave the task where it is. */
@@ -187,8 +226,17 @@ function requestFingerprint(fields: TaskFields, placement: TaskPlacement): strin
         ...(placement.listId === undefined && placement.parentId === undefined
           ? []
           : [placement.listId ?? null, placement.parentId ?? null]),
-        // Likewise the assignee, which came with sharing.
+        // Likewise the assignee, which came with sharing, and what came with recurrence.
         ...(fields.assigneeId === null ? [] : [{ assignee: fields.assigneeId }]),
+        ...(fields.recurrence === null && fields.reminders.length === 0
+          ? []
+          : [
+              {
+                recurrence: fields.recurrence,
+                mode: fields.recurrenceMode,
+                reminders: fields.reminders,
+              },
+            ]),
       ]),
     )
     .digest('base64url');

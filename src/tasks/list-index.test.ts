@@ -133,6 +133,9 @@ async function expectCreatesReadOnePositionEach(userId: string, list: number): P
           list,
           null,
           null,
+          null,
+          null,
+          null,
         ];
         await tx.query(statementOf('task_create', args.length), args);
       }

@@ -7,9 +7,12 @@ import {
   type Position,
   type TaskListArguments,
 } from './list-query.js';
+import { type Advance, advanceFor, isOccurrencePast } from './recurrence.js';
+import { reminderFromStored, type StoredReminder, storedReminder } from './reminders.js';
 import {
   type Priority,
   priorities,
+  type RecurrenceMode,
   type Task,
   type TaskCounts,
   type TaskFields,
@@ -41,9 +44,23 @@ export interface TaskRow extends Row {
   subtasks_completed: number;
   created_by: string | null;
   assignee_id: string | null;
+  recurrence: string | null;
+  /** Stored only when not the default (fixed); absent values are NULL, see toTask. */
+  recurrence_mode: 'from_completion' | null;
+  recurrence_anchor: Date | null;
+  recurrence_zone: string | null;
+  occurrence: number | null;
+  reminders: StoredReminder[] | null;
   version: number;
   created_at: Date;
   updated_at: Date;
+}
+
+/** A completed occurrence of a recurring task. */
+export interface Completion {
+  id: number;
+  dueDate: Date;
+  completedAt: Date;
 }
 
 export interface Idempotency {
@@ -94,6 +111,9 @@ export class TaskRepository {
       placement.listId ?? null,
       placement.parentId ?? null,
       fields.assigneeId,
+      fields.recurrence,
+      fields.recurrenceMode,
+      JSON.stringify(fields.reminders.map(storedReminder)),
     ]);
     return toTask(rows[0]!);
   }
@@ -131,7 +151,7 @@ export class TaskRepository {
       return task;
     }
     const set = (key: keyof TaskFields) => changes[key] !== undefined;
-    const rows = await this.call('task_update', [
+    const rows = await this.advancing(userId, id, 'task_update', (advance) => [
       userId,
       id,
       expectedVersion ?? null,
@@ -153,8 +173,44 @@ export class TaskRepository {
       placement.parentId ?? null,
       set('assigneeId'),
       changes.assigneeId ?? null,
+      set('recurrence'),
+      changes.recurrence ?? null,
+      set('recurrenceMode'),
+      changes.recurrenceMode ?? null,
+      set('reminders'),
+      changes.reminders === undefined
+        ? null
+        : JSON.stringify(changes.reminders.map(storedReminder)),
+      advance?.occurrence ?? null,
+      advance?.next ?? null,
     ]);
     return rows[0] && toTask(rows[0]);
+  }
+
+  /**
+   * Runs a write that may complete (or skip) an occurrence of a recurring task: first
+   * without an answer; when the database asks where the task goes next (TDRC1), once more
+   * with it. When someone else completed that occurrence in between (TDRC2), the task as it
+   * now is: the occurrence is done, and it is not done twice.
+   */
+  private async advancing<F extends 'task_update' | 'task_toggle' | 'task_skip'>(
+    userId: string,
+    id: number,
+    fn: F,
+    argsWith: (advance?: Advance) => TaskFunctions[F]['args'],
+  ): Promise<TaskRow[]> {
+    try {
+      return await this.call(fn, argsWith());
+    } catch (error) {
+      const advance = advanceFor(error);
+      if (advance === undefined) throw error;
+      try {
+        return await this.call(fn, argsWith(advance));
+      } catch (again) {
+        if (!isOccurrencePast(again)) throw again;
+        return await this.call('task_get', [userId, id]);
+      }
+    }
   }
 
   /** Moves a task and its subtree; undefined when the user has no such task. */
@@ -177,10 +233,46 @@ export class TaskRepository {
     return rows[0] && toTask(rows[0]);
   }
 
-  /** completed -> pending, anything else -> completed. */
+  /**
+   * completed -> pending, anything else -> completed; a recurring task completes its
+   * occurrence and moves on to the next one.
+   */
   async toggle(userId: string, id: number, expectedVersion?: number): Promise<Task | undefined> {
-    const rows = await this.call('task_toggle', [userId, id, expectedVersion ?? null]);
+    const rows = await this.advancing(userId, id, 'task_toggle', (advance) => [
+      userId,
+      id,
+      expectedVersion ?? null,
+      advance?.occurrence ?? null,
+      advance?.next ?? null,
+    ]);
     return rows[0] && toTask(rows[0]);
+  }
+
+  /** Moves a recurring task to its next occurrence without completing this one. */
+  async skip(userId: string, id: number, expectedVersion?: number): Promise<Task | undefined> {
+    const rows = await this.advancing(userId, id, 'task_skip', (advance) => [
+      userId,
+      id,
+      expectedVersion ?? null,
+      advance?.occurrence ?? null,
+      advance?.next ?? null,
+    ]);
+    return rows[0] && toTask(rows[0]);
+  }
+
+  /** A page of a task's completions, newest first (after the completion `afterId`). */
+  async completions(
+    userId: string,
+    taskId: number,
+    limit: number,
+    afterId?: number,
+  ): Promise<Completion[]> {
+    const rows = await this.call('task_completion_list', [userId, taskId, afterId ?? null, limit]);
+    return rows.map((row) => ({
+      id: Number(row.id),
+      dueDate: row.due_date,
+      completedAt: row.completed_at,
+    }));
   }
 
   /** True when a task was deleted. */
@@ -233,6 +325,15 @@ export class TaskRepository {
   }
 }
 
+/** A write that may move a recurring task on, with the server's answer once it is asked. */
+type AdvanceArguments = [
+  userId: string,
+  id: number,
+  expectedVersion: number | null,
+  occurrence: Date | null,
+  nextDue: Date | null,
+];
+
 /** The database functions behind the repository: their arguments in order, and their rows. */
 interface TaskFunctions {
   task_create: {
@@ -250,6 +351,9 @@ interface TaskFunctions {
       listId: number | null,
       parentId: number | null,
       assigneeId: string | null,
+      recurrence: string | null,
+      recurrenceMode: RecurrenceMode,
+      reminders: string,
     ];
     row: TaskRow;
   };
@@ -278,6 +382,14 @@ interface TaskFunctions {
       parentId: number | null,
       setAssignee: boolean,
       assigneeId: string | null,
+      setRecurrence: boolean,
+      recurrence: string | null,
+      setRecurrenceMode: boolean,
+      recurrenceMode: RecurrenceMode | null,
+      setReminders: boolean,
+      reminders: string | null,
+      occurrence: Date | null,
+      nextDue: Date | null,
     ];
     row: TaskRow;
   };
@@ -294,7 +406,12 @@ interface TaskFunctions {
     ];
     row: TaskRow;
   };
-  task_toggle: { args: [userId: string, id: number, expectedVersion: number | null]; row: TaskRow };
+  task_toggle: { args: AdvanceArguments; row: TaskRow };
+  task_skip: { args: AdvanceArguments; row: TaskRow };
+  task_completion_list: {
+    args: [userId: string, taskId: number, afterId: number | null, limit: number];
+    row: { id: string; due_date: Date; completed_at: Date };
+  };
   task_delete: {
     args: [userId: string, id: number, expectedVersion: number | null];
     row: { task_delete: string };
@@ -339,6 +456,12 @@ export function toTask(row: TaskRow): Task {
     subtasks: { total: row.subtasks_total, completed: row.subtasks_completed },
     createdBy: row.created_by,
     assigneeId: row.assignee_id,
+    recurrence: row.recurrence,
+    recurrenceMode: row.recurrence_mode ?? 'fixed',
+    recurrenceAnchor: row.recurrence_anchor,
+    recurrenceZone: row.recurrence_zone,
+    occurrence: row.occurrence ?? 1,
+    reminders: row.reminders === null ? [] : row.reminders.map(reminderFromStored),
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { IdPageQuerySchema, idPageHeaders } from '../http/id-pages.js';
 import {
   etagHeader,
   ifMatchHeader,
@@ -7,6 +8,7 @@ import {
   signedIn,
 } from '../http/openapi-responses.js';
 import {
+  CompletionSchema,
   TaskCreateSchema,
   TaskIdParamSchema,
   TaskListQuerySchema,
@@ -149,6 +151,37 @@ export function taskRoutes(base: TaskBase) {
       responses: {
         200: { ...jsonContent(TaskSchema, 'The task'), headers: etagHeader },
         ...problemResponses(400, 404, 412, ...extra),
+      },
+    }),
+    skip: createRoute({
+      method: 'post',
+      path: `${one}/skip`,
+      tags,
+      security: signedIn,
+      summary: 'Skip to the next occurrence of a recurring task',
+      description:
+        'Moves the due date to the next occurrence without recording a completion. 422 not_recurring for a task without a rule, 409 no_next_occurrence when COUNT or UNTIL leaves none.',
+      request: { params: taskParams, headers: ifMatch },
+      responses: {
+        200: { ...jsonContent(TaskSchema, 'The task at its next occurrence'), headers: etagHeader },
+        ...problemResponses(400, 404, 409, 412, 422, ...extra),
+      },
+    }),
+    completions: createRoute({
+      method: 'get',
+      path: `${one}/completions`,
+      tags,
+      security: signedIn,
+      summary: "A recurring task's completed occurrences, newest first",
+      description:
+        'One entry per completed occurrence, the last one of a finished series included; skipped occurrences have none. Keyset pagination as for tasks.',
+      request: { params: taskParams, query: IdPageQuerySchema },
+      responses: {
+        200: {
+          ...jsonContent(z.array(CompletionSchema), 'A page of completions'),
+          headers: idPageHeaders,
+        },
+        ...problemResponses(400, 404, ...extra),
       },
     }),
     move: createRoute({

@@ -1,6 +1,17 @@
 import { z } from '@hono/zod-openapi';
+import { checkRecurrence } from '../recurrence/rule.js';
 import { sortKeys } from './list-query.js';
-import { DESCRIPTION_MAX, priorities, TAG_MAX, TAGS_MAX, TITLE_MAX, taskStatuses } from './task.js';
+import { reminderOf } from './reminders.js';
+import {
+  DESCRIPTION_MAX,
+  priorities,
+  REMINDERS_MAX,
+  recurrenceModes,
+  TAG_MAX,
+  TAGS_MAX,
+  TITLE_MAX,
+  taskStatuses,
+} from './task.js';
 
 // Request and response schemas of the task API: they validate requests and write the
 // OpenAPI document. Limits come from task.ts, the same numbers the database checks.
@@ -85,6 +96,46 @@ const assigneeId = z.string().min(1).max(128).nullable().openapi({
   example: 'Xy3k9P0qLm2',
 });
 
+const recurrence = z.string().max(600).nullable().openapi({
+  description:
+    "An RFC 5545 rule the due date repeats by, in the owner's time zone (an RRULE: prefix is accepted and not kept): FREQ=DAILY|WEEKLY|MONTHLY|YEARLY, INTERVAL, BYDAY (also 1MO, -1FR), BYMONTHDAY (also -1), BYMONTH, COUNT or UNTIL (UTC, ending in Z), WKST. Needs a due date. Completing the task moves it to the next occurrence; null: does not repeat. Examples: every weekday FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR; the last Friday of each month FREQ=MONTHLY;BYDAY=-1FR; ten days in a row FREQ=DAILY;COUNT=10",
+  example: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+});
+const recurrenceMode = z.enum(recurrenceModes).openapi({
+  description:
+    'fixed: the next occurrence of the rule after the current due date; from_completion: the day it is completed plus the interval, at the due time of day (no BY… parts)',
+  example: 'fixed',
+});
+
+/** An ISO 8601 duration of weeks, or of days, hours, minutes and seconds ("PT15M", "P1D"). */
+const durationPattern =
+  /^P(?:\d{1,3}W|(?=\d|T\d)(?:\d{1,3}D)?(?:T(?=\d)(?:\d{1,4}H)?(?:\d{1,6}M)?(?:\d{1,7}S)?)?)$/;
+const reminderAt = z.strictObject({
+  id: z.string().max(64).optional().openapi({ description: 'Ignored: derived from the reminder' }),
+  at: instant.openapi({ description: 'When to remind; a time already past never fires' }),
+});
+const reminderBefore = z.strictObject({
+  id: z.string().max(64).optional().openapi({ description: 'Ignored: derived from the reminder' }),
+  before: z
+    .string()
+    .transform((v) => v.toUpperCase())
+    .refine((v) => durationPattern.test(v), 'must be an ISO 8601 duration such as PT15M or P1D')
+    .openapi({
+      description:
+        "How long before the due date, as an ISO 8601 duration: PT15M, PT1H, P1D (one day on the owner's calendar), P1W. Armed again for each new due date",
+      example: 'PT15M',
+    }),
+});
+const reminders = z
+  .array(z.union([reminderAt, reminderBefore]))
+  .max(REMINDERS_MAX * 4)
+  .transform((list) => [...new Map(list.map(reminderOf).map((r) => [r.id, r])).values()])
+  .refine((list) => list.length <= REMINDERS_MAX, `at most ${REMINDERS_MAX} distinct reminders`)
+  .openapi({
+    description: `At most ${REMINDERS_MAX}: {at: date-time} or {before: ISO 8601 duration} before the due date. Each fires once per due date (an at reminder once in the task's life), within a minute of its time`,
+    example: [{ before: 'PT15M' }, { at: '2026-12-01T08:00:00Z' }],
+  });
+
 const writable = {
   title,
   description: description.optional(),
@@ -99,6 +150,9 @@ const writable = {
   list_id: listId.optional(),
   parent_id: parentId.optional(),
   assignee_id: assigneeId.optional(),
+  recurrence: recurrence.optional(),
+  recurrence_mode: recurrenceMode.optional(),
+  reminders: reminders.optional(),
 };
 
 type WritableInput = {
@@ -111,18 +165,48 @@ const statusAgrees = (body: WritableInput) =>
   (body.status === 'completed') === body.completed;
 const disagreement = { message: 'completed and status disagree', path: ['completed'] };
 
+type RepeatInput = {
+  due_date?: Date | null | undefined;
+  recurrence?: string | null | undefined;
+  recurrence_mode?: (typeof recurrenceModes)[number] | undefined;
+  reminders?: ({ at: Date } | { before: string })[] | undefined;
+};
+/**
+ * The rule against its mode, and what needs a due date. `whole`: the body is the whole task
+ * (create, replace), so an omitted due date is none; a patch only knows what it sends (the
+ * database checks the rest).
+ */
+const repeatRules = (whole: boolean) => (body: RepeatInput, ctx: z.RefinementCtx) => {
+  const noDueDate = body.due_date === null || (whole && body.due_date === undefined);
+  if (typeof body.recurrence === 'string') {
+    const check = checkRecurrence(body.recurrence, body.recurrence_mode ?? 'fixed');
+    if (!check.ok) ctx.addIssue({ code: 'custom', path: ['recurrence'], message: check.message });
+    else if (noDueDate)
+      ctx.addIssue({ code: 'custom', path: ['recurrence'], message: 'needs a due_date' });
+  }
+  if (noDueDate && body.reminders?.some((r) => 'before' in r))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['reminders'],
+      message: 'a reminder before the due date needs a due_date',
+    });
+};
+
 export const TaskCreateSchema = z
   .strictObject(writable)
   .refine(statusAgrees, disagreement)
+  .superRefine(repeatRules(true))
   .openapi('TaskCreate');
 /** PUT: title required; every other writable field omitted is reset to its default. */
 export const TaskReplaceSchema = z
   .strictObject(writable)
   .refine(statusAgrees, disagreement)
+  .superRefine(repeatRules(true))
   .openapi('TaskReplace');
 export const TaskPatchSchema = z
   .strictObject({ ...writable, title: title.optional() })
   .refine(statusAgrees, disagreement)
+  .superRefine(repeatRules(false))
   .openapi('TaskPatch');
 
 export type TaskCreateBody = z.infer<typeof TaskCreateSchema>;
@@ -158,11 +242,35 @@ export const TaskSchema = z
       description: 'Who it is assigned to (the owner or a member of its list), or null',
       example: null,
     }),
+    recurrence: z.string().nullable().openapi({
+      description: 'The rule the due date repeats by (without the RRULE: prefix), or null',
+      example: 'FREQ=WEEKLY;BYDAY=MO',
+    }),
+    recurrence_mode: recurrenceMode,
+    next_due_date: time.nullable().openapi({
+      description:
+        'Where completing (or skipping) the task would move its due date; null when it does not repeat or no occurrence is left',
+    }),
+    reminders: z
+      .array(
+        z.union([
+          z.object({ id: z.string(), at: time }),
+          z.object({ id: z.string(), before: z.string() }),
+        ]),
+      )
+      .openapi({ example: [{ id: 'kR2x9Qe1bZ', before: 'PT15M' }] }),
     version: z.number().int().openapi({ description: 'Incremented on every change; the ETag' }),
     created_at: time,
     updated_at: time,
   })
   .openapi('Task');
+
+export const CompletionSchema = z
+  .object({
+    due_date: time.openapi({ description: 'The occurrence that was completed' }),
+    completed_at: time,
+  })
+  .openapi('Completion');
 
 const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const TaskListQuerySchema = z

@@ -105,7 +105,7 @@ describe.each(['server', 'embedded'] as const)('the task counts on %s', (kind) =
   it('are emptied with the table', async () => {
     const user = await insertUser(db);
     await new TaskRepository(db).create(user, taskFields());
-    await db.exec('TRUNCATE tasks');
+    await db.exec('TRUNCATE tasks CASCADE');
     expect(await db.query('SELECT * FROM task_counts WHERE tasks > 0')).toEqual([]);
     await new TaskRepository(db).create(user, taskFields());
     await expectCountsExact(db);

@@ -1,4 +1,6 @@
 import type { z } from '@hono/zod-openapi';
+import { nextDueOf } from './recurrence.js';
+import { storedReminder } from './reminders.js';
 import type { TaskSchema } from './schemas.js';
 import type { Task } from './task.js';
 
@@ -26,6 +28,10 @@ export function taskToJson(task: Task): TaskJson {
     subtasks: task.subtasks,
     created_by: task.createdBy,
     assignee_id: task.assigneeId,
+    recurrence: task.recurrence,
+    recurrence_mode: task.recurrenceMode,
+    next_due_date: nextDueOf(task)?.toISOString() ?? null,
+    reminders: task.reminders.map(storedReminder),
     version: task.version,
     created_at: task.createdAt.toISOString(),
     updated_at: task.updatedAt.toISOString(),

@@ -13,6 +13,19 @@ export type TaskStatus = (typeof taskStatuses)[number];
 export const priorities = ['none', 'low', 'medium', 'high'] as const;
 export type Priority = (typeof priorities)[number];
 
+export const recurrenceModes = ['fixed', 'from_completion'] as const;
+export type RecurrenceMode = (typeof recurrenceModes)[number];
+
+/** Reminders one task may have. */
+export const REMINDERS_MAX = 5;
+
+/**
+ * A reminder: at a time, or an ISO 8601 duration before the due date (days on the owner's
+ * calendar). Its id is derived from what it says, so sending the same reminder again is the
+ * same reminder, and one that has fired does not fire again.
+ */
+export type Reminder = { id: string; at: Date } | { id: string; before: string };
+
 export interface Task {
   id: number;
   userId: string;
@@ -35,6 +48,15 @@ export interface Task {
   createdBy: string | null;
   /** A member of its list (or its owner) the task is assigned to. */
   assigneeId: string | null;
+  /** An RFC 5545 rule (without the RRULE: prefix) the due date repeats by, or null. */
+  recurrence: string | null;
+  recurrenceMode: RecurrenceMode;
+  /** The series' first due date and the time zone it runs in (the owner's). */
+  recurrenceAnchor: Date | null;
+  recurrenceZone: string | null;
+  /** Which occurrence of the series the task is at: 1 for the first. */
+  occurrence: number;
+  reminders: Reminder[];
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -64,6 +86,9 @@ export interface TaskFields {
   tags: string[];
   dueDate: Date | null;
   assigneeId: string | null;
+  recurrence: string | null;
+  recurrenceMode: RecurrenceMode;
+  reminders: Reminder[];
 }
 
 export const taskDefaults: Omit<TaskFields, 'title'> = {
@@ -73,6 +98,9 @@ export const taskDefaults: Omit<TaskFields, 'title'> = {
   tags: [],
   dueDate: null,
   assigneeId: null,
+  recurrence: null,
+  recurrenceMode: 'fixed',
+  reminders: [],
 };
 
 export interface TaskCounts {

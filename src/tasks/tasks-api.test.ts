@@ -578,11 +578,21 @@ describe('GET /api/me', () => {
     const response = await api.json('GET', '/api/me', user);
     expect(response.status).toBe(200);
     const me = (await response.json()) as Record<string, unknown>;
-    expect(Object.keys(me).sort()).toEqual(['counts', 'created_at', 'email', 'id', 'name']);
+    expect(Object.keys(me).sort()).toEqual([
+      'counts',
+      'created_at',
+      'email',
+      'email_reminders',
+      'id',
+      'name',
+      'timezone',
+    ]);
     expect(me).toEqual({
       id: user.id,
       email: user.email,
       name: 'Counting Carla',
+      timezone: 'UTC',
+      email_reminders: true,
       created_at: expect.stringMatching(ISO_UTC),
       counts: { total: 6, pending: 2, in_progress: 2, completed: 2, overdue: 2 },
     });
@@ -621,6 +631,8 @@ describe('GET /api/me/export', () => {
       id: user.id,
       email: user.email,
       name: 'Exporting Eve',
+      timezone: 'UTC',
+      email_reminders: true,
       created_at: expect.stringMatching(ISO_UTC),
     });
     expect(body.tasks).toEqual(created);

@@ -87,7 +87,8 @@ export interface WebStack {
   close(): Promise<void>;
 }
 
-export async function startWebStack(): Promise<WebStack> {
+/** `env`: more of the server's environment variables, e.g. { REMINDER_POLL_MS: '500' }. */
+export async function startWebStack(env: Record<string, string> = {}): Promise<WebStack> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
   }
@@ -110,6 +111,7 @@ export async function startWebStack(): Promise<WebStack> {
       AUTH_RATE_LIMIT: 'off',
       LOG_LEVEL: 'silent',
       MIGRATE_ON_START: 'true',
+      ...env,
     });
     server = await startServer(config, createLogger('silent'));
     browser = await chromium.launch({
@@ -161,6 +163,8 @@ export interface PageOptions {
   width?: number;
   height?: number;
   dark?: boolean;
+  /** The browser's time zone (IANA name); the machine's by default. */
+  timezoneId?: string;
 }
 
 /**
@@ -168,7 +172,7 @@ export interface PageOptions {
  * each in a fresh browser context (its own cookies): after each test they are closed, and
  * any error their consoles showed fails the test.
  */
-export function webSuite(suite: string) {
+export function webSuite(suite: string, options: { env?: Record<string, string> } = {}) {
   const present = hasChromium(suite);
   let running: WebStack | undefined;
   const contexts: BrowserContext[] = [];
@@ -179,7 +183,7 @@ export function webSuite(suite: string) {
   };
 
   beforeAll(async () => {
-    if (present) running = await startWebStack();
+    if (present) running = await startWebStack(options.env);
   }, 180_000);
   afterAll(async () => {
     await running?.close();
@@ -199,6 +203,7 @@ export function webSuite(suite: string) {
       const context = await stack().browser.newContext({
         viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
         colorScheme: options.dark ? 'dark' : 'light',
+        timezoneId: options.timezoneId,
         baseURL: stack().baseUrl,
       });
       contexts.push(context);

@@ -11,7 +11,7 @@ export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** The 19 fields of a task in the API's JSON, sorted. */
+/** The 23 fields of a task in the API's JSON, sorted. */
 export const taskKeys = [
   'id',
   'user_id',
@@ -29,6 +29,10 @@ export const taskKeys = [
   'subtasks',
   'created_by',
   'assignee_id',
+  'recurrence',
+  'recurrence_mode',
+  'next_due_date',
+  'reminders',
   'version',
   'created_at',
   'updated_at',
@@ -49,7 +53,7 @@ export const listKeys = [
   'updated_at',
 ].sort();
 
-/** Asserts the 19 fields of a task, their types and formats; returns it typed. */
+/** Asserts the 23 fields of a task, their types and formats; returns it typed. */
 export function expectTask(value: unknown): TaskJson {
   expect(value).toBeTypeOf('object');
   expect(value).not.toBeNull();
@@ -74,6 +78,16 @@ export function expectTask(value: unknown): TaskJson {
   expect(task.subtasks.completed).toBeLessThanOrEqual(task.subtasks.total);
   expect(task.created_by === null || typeof task.created_by === 'string').toBe(true);
   expect(task.assignee_id === null || typeof task.assignee_id === 'string').toBe(true);
+  expect(task.recurrence === null || typeof task.recurrence === 'string').toBe(true);
+  expect(['fixed', 'from_completion']).toContain(task.recurrence_mode);
+  if (task.recurrence === null) expect(task.next_due_date).toBeNull();
+  if (task.next_due_date !== null) expect(task.next_due_date).toMatch(ISO_UTC);
+  expect(Array.isArray(task.reminders)).toBe(true);
+  for (const reminder of task.reminders) {
+    expect(reminder.id).toBeTypeOf('string');
+    if ('at' in reminder) expect(reminder.at).toMatch(ISO_UTC);
+    else expect(reminder.before).toMatch(/^P/);
+  }
   expect(Number.isInteger(task.version) && task.version >= 1).toBe(true);
   expect(task.created_at).toMatch(ISO_UTC);
   expect(task.updated_at).toMatch(ISO_UTC);

@@ -36,7 +36,10 @@ export async function createTaskRow(
     null,
     placement.listId ?? null,
     placement.parentId ?? null,
-    null,
+    null, // assignee
+    null, // recurrence
+    null, // recurrence mode
+    null, // reminders
   ];
   const [row] = await db.query<TaskRow>(statementOf('task_create', args.length), args);
   return row!;

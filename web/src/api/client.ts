@@ -9,8 +9,10 @@ import type {
   ListPatchInput,
   MemberJson,
   MemberPatchInput,
+  NotificationJson,
   Problem,
   Profile,
+  ProfilePatchInput,
   TaskCreateInput,
   TaskJson,
   TaskListQuery,
@@ -167,7 +169,51 @@ export async function deleteTask(id: number, version: number): Promise<void> {
   await request(`/api/tasks/${id}`, { method: 'DELETE', headers: ifMatch(version) });
 }
 
+/** Moves a recurring task to its next date without completing it. */
+export const skipTask = (id: number, version: number) =>
+  json<TaskJson>(`/api/tasks/${id}/skip`, { method: 'POST', headers: ifMatch(version) });
+
 export const getProfile = () => json<Profile>('/api/me');
+
+/** Changes the name, time zone or reminder e-mails; resolves to the profile as GET gives it. */
+export const patchProfile = (input: ProfilePatchInput) =>
+  json<Profile>('/api/me', sendJson('PATCH', input));
+
+// Notifications: reminders that fired, newest first.
+
+export interface NotificationPage {
+  notifications: NotificationJson[];
+  /** The Link rel="next" address: absent on the last page. */
+  next: string | null;
+}
+
+/** The rel="next" target of a Link header, as a path of this origin. */
+export function nextLink(header: string | null): string | null {
+  const match = header && /<([^>]+)>\s*;\s*rel="?next"?/.exec(header);
+  if (!match) return null;
+  const url = new URL(match[1]!, window.location.origin);
+  return `${url.pathname}${url.search}`;
+}
+
+export async function listNotifications(
+  options: { unread?: boolean; limit?: number },
+  signal?: AbortSignal,
+): Promise<NotificationPage> {
+  const params = new URLSearchParams({ limit: String(options.limit ?? 20) });
+  if (options.unread) params.set('unread', 'true');
+  const response = await request(`/api/notifications?${params}`, { signal });
+  return {
+    notifications: (await response.json()) as NotificationJson[],
+    next: nextLink(response.headers.get('Link')),
+  };
+}
+
+export const markNotificationRead = (id: number) =>
+  json<NotificationJson>(`/api/notifications/${id}/read`, { method: 'POST' });
+
+export async function markAllNotificationsRead(): Promise<void> {
+  await request('/api/notifications/read-all', { method: 'POST' });
+}
 
 export const listLists = (signal?: AbortSignal) => json<ListJson[]>('/api/lists', { signal });
 

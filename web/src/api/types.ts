@@ -1,10 +1,11 @@
 // The API's types, taken from the server's own schemas. Every import here is type-only, so
 // none of the server's code reaches the bundle; a change to a schema breaks this build.
 import type { z } from '@hono/zod-openapi';
-import type { ProfileSchema } from '../../../src/account/routes';
+import type { ProfilePatchSchema, ProfileSchema } from '../../../src/account/routes';
 import type { Problem } from '../../../src/http/problem';
 import type { ListJson } from '../../../src/lists/list-json';
 import type { ListCreateSchema, ListPatchSchema } from '../../../src/lists/schemas';
+import type { NotificationJson } from '../../../src/notifications/schemas';
 import type {
   CreatedInvitationJson,
   InvitationCreateSchema,
@@ -31,6 +32,7 @@ export type {
   ListJson,
   MemberJson,
   MemberRole,
+  NotificationJson,
   Priority,
   Problem,
   SortKey,
@@ -51,8 +53,6 @@ export type TaskListQuery = z.input<typeof TaskListQuerySchema>;
 export type ListCreateInput = z.input<typeof ListCreateSchema>;
 /** PATCH /api/lists/{id} body. */
 export type ListPatchInput = z.input<typeof ListPatchSchema>;
-/** GET /api/me. */
-export type Profile = z.infer<typeof ProfileSchema>;
 export type FieldError = NonNullable<Problem['errors']>[number];
 /** The caller's role in a list: owner, admin, editor or viewer. */
 export type ListRole = ListJson['role'];
@@ -60,3 +60,15 @@ export type ListRole = ListJson['role'];
 export type InvitationCreateInput = z.input<typeof InvitationCreateSchema>;
 /** PATCH /api/lists/{id}/members/{user_id} body. */
 export type MemberPatchInput = z.input<typeof MemberPatchSchema>;
+
+/** A task's reminder, as stored: at a moment, or an ISO 8601 duration before the due date. */
+export type Reminder = TaskJson['reminders'][number];
+/** A reminder as sent: the same without its id (which the server derives). */
+export type ReminderInput = { at: string } | { before: string };
+/** fixed: the rule's next date after the due date; from_completion: counted from completion. */
+export type RecurrenceMode = TaskJson['recurrence_mode'];
+
+/** GET /api/me: with the caller's time zone (IANA name) and whether reminders are e-mailed. */
+export type Profile = z.infer<typeof ProfileSchema>;
+/** PATCH /api/me body. */
+export type ProfilePatchInput = z.input<typeof ProfilePatchSchema>;

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ListJson, TaskJson } from '../api/types';
+import { SkipButton } from '../recurrence/SkipButton';
 import { type Move, moveBeside, moveToList } from './tree-hooks';
 
 interface Props {
@@ -72,6 +73,7 @@ export function TaskMenu(props: Props) {
       >
         Move down
       </button>
+      <SkipButton task={task} />
       <MoveToList task={task} lists={lists} onMove={onMove} />
     </fieldset>
   );

@@ -25,6 +25,10 @@ function task(id: number, parent_id: number | null = null): TaskJson {
     subtasks: { total: 0, completed: 0 },
     created_by: 'u1',
     assignee_id: null,
+    recurrence: null,
+    recurrence_mode: 'fixed',
+    next_due_date: null,
+    reminders: [],
   };
 }
 

@@ -1,5 +1,7 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { Field, SelectField, TextField } from '../FormFields';
+import { ReminderFields } from '../notifications/ReminderFields';
+import { RepeatOptions, RepeatSelect } from '../recurrence/RepeatFields';
 import { type TaskFormErrors, type TaskFormValues, validate } from './task-values';
 import { priorities, priorityLabels, statuses, statusLabels } from './view-filters';
 
@@ -47,6 +49,17 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label, assignees }
       if (errors[key]) setErrors((e) => ({ ...e, [key]: undefined }));
     };
 
+  /** Several fields at once (the schedule's), clearing their errors. */
+  const change = (changes: Partial<TaskFormValues>) => {
+    setValues((v) => ({ ...v, ...changes }));
+    setErrors((e) => {
+      const keys = Object.keys(changes).filter((key) => key in e);
+      return keys.length === 0
+        ? e
+        : Object.fromEntries(Object.entries(e).filter(([key]) => !keys.includes(key)));
+    });
+  };
+
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (busy) return;
@@ -55,8 +68,12 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label, assignees }
     setMessage(null);
     if (Object.keys(found).length > 0) {
       // Send the user to the first field to fix.
-      const first = (['title', 'description', 'tags'] as const).find((k) => found[k]);
-      document.getElementById(`${id}-${first}`)?.focus();
+      const first = (
+        ['title', 'description', 'tags', 'time', 'repeat', 'rule', 'reminders'] as const
+      ).find((k) => found[k]);
+      // What a missing due date holds up is fixed in the due date.
+      const needsDue = first === 'time' || first === 'repeat' || first === 'reminders';
+      document.getElementById(`${id}-${needsDue && values.due === '' ? 'due' : first}`)?.focus();
       return;
     }
     setBusy(true);
@@ -163,12 +180,28 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label, assignees }
           label="Due date"
           type="date"
           value={values.due}
-          onChange={set('due')}
+          onChange={(due) => {
+            set('due')(due);
+            // What needed a due date may have one now.
+            setErrors((e) => ({ ...e, time: undefined, repeat: undefined, reminders: undefined }));
+          }}
           aria-invalid={errors.due ? true : undefined}
           aria-describedby={describedBy('due')}
         >
           {fieldError('due')}
         </TextField>
+        <TextField
+          id={`${id}-time`}
+          label="Due time"
+          type="time"
+          value={values.time}
+          onChange={set('time')}
+          aria-invalid={errors.time ? true : undefined}
+          aria-describedby={describedBy('time')}
+        >
+          {fieldError('time')}
+        </TextField>
+        <RepeatSelect id={id} values={values} onChange={change} errors={errors} />
         {assignees && (
           <Field id={`${id}-assignee`} label="Assigned to">
             <select
@@ -193,6 +226,14 @@ export function TaskForm({ mode, initial, onSubmit, onCancel, label, assignees }
           </Field>
         )}
       </div>
+      <RepeatOptions id={id} values={values} onChange={change} errors={errors} />
+      <ReminderFields
+        id={id}
+        reminders={values.reminders}
+        onChange={set('reminders')}
+        hasDue={values.due !== ''}
+        error={errors.reminders}
+      />
       {message && (
         <p className="error" role="alert">
           {message}

@@ -1,5 +1,8 @@
 import { type HTMLAttributes, type ReactNode, useEffect, useRef, useState } from 'react';
 import type { ListJson, MemberJson, TaskJson } from '../api/types';
+import { ReminderBadge } from '../notifications/ReminderBadge';
+import { repeatBadges } from '../recurrence/RepeatBadges';
+import { SkipButton } from '../recurrence/SkipButton';
 import { useMembers } from '../sharing/hooks';
 import { canEditTasks } from '../sharing/roles';
 import { useDeleteTask, useProfile, useToggleTask, useUpdateTask } from './hooks';
@@ -20,7 +23,7 @@ interface Props {
   as?: 'li' | 'div';
   /** Before the checkbox: a tree's drag handle and expand button. */
   leading?: ReactNode;
-  /** After Edit and Delete. */
+  /** After Edit and Delete: a menu button. Without one, Skip (of a recurring task) is here. */
   actions?: ReactNode;
   /** Below the row, across it. */
   footer?: ReactNode;
@@ -167,7 +170,7 @@ export function TaskItem({
           >
             Delete
           </button>
-          {actions}
+          {actions === undefined ? <SkipButton task={task} /> : actions}
         </div>
       )}
       {footer}
@@ -233,6 +236,8 @@ function TaskMeta({ task, overdue, listName, assignee }: MetaProps) {
         <time dateTime={task.due_date}>{formatDue(task.due_date)}</time>
       </span>
     ),
+    ...repeatBadges(task),
+    task.reminders.length > 0 && <ReminderBadge key="reminders" reminders={task.reminders} />,
     ...task.tags.map((tag) => (
       <span key={`tag-${tag}`} className="tag">
         #{tag}

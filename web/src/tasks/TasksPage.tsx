@@ -6,6 +6,8 @@ import { listIdFromSearch } from '../lists/list-address';
 import { Sidebar } from '../lists/Sidebar';
 import { useMediaQuery } from '../media-query';
 import { useLocation } from '../navigation';
+import { NotificationsBell } from '../notifications/NotificationsBell';
+import { SettingsButton } from '../settings/SettingsButton';
 import { AssignedView } from '../sharing/AssignedView';
 import { isAssignedView } from '../sharing/addresses';
 import { AllTasksView } from './AllTasksView';
@@ -66,6 +68,8 @@ export function TasksPage({ onSignOut }: Props) {
                 {profile.data.name}
               </span>
             )}
+            <NotificationsBell />
+            <SettingsButton />
             <button type="button" onClick={onSignOut}>
               Sign out
             </button>

@@ -17,6 +17,7 @@ import {
   listTasks,
   newIdempotencyKey,
   patchTask,
+  skipTask,
   type TaskPage,
   toggleTask,
 } from '../api/client';
@@ -168,10 +169,18 @@ function useOptimisticTaskChange<V>(task: TaskJson, change: OptimisticChange<V>)
   });
 }
 
+/** A recurring task, done or skipped, moves on to its next date and stays open. */
+const movedOn = (task: TaskJson): TaskJson | undefined =>
+  !task.completed && task.recurrence !== null && task.next_due_date !== null
+    ? { ...task, due_date: task.next_due_date, next_due_date: null }
+    : undefined;
+
 export function useToggleTask(task: TaskJson) {
   return useOptimisticTaskChange<void>(task, {
     verb: task.completed ? 'reopen' : 'complete',
     optimistic: (current) => {
+      const next = movedOn(current);
+      if (next) return next;
       const completed = !current.completed;
       return {
         ...current,
@@ -198,9 +207,26 @@ export function useUpdateTask(task: TaskJson) {
         tags: changes.tags ?? current.tags,
         description: changes.description === undefined ? current.description : changes.description,
         due_date: changes.due_date === undefined ? current.due_date : changes.due_date,
+        // The ids the server gives, and where the rule goes next, come with its answer.
+        reminders:
+          changes.reminders?.map((reminder, i) => ({ ...reminder, id: `new-${i}` })) ??
+          current.reminders,
+        next_due_date:
+          changes.recurrence === undefined && changes.due_date === undefined
+            ? current.next_due_date
+            : null,
       };
     },
     send: (version, changes) => patchTask(task.id, version, changes),
+  });
+}
+
+/** A recurring task to its next date, without a completion. */
+export function useSkipTask(task: TaskJson) {
+  return useOptimisticTaskChange<void>(task, {
+    verb: 'skip',
+    optimistic: (current) => movedOn(current) ?? current,
+    send: (version) => skipTask(task.id, version),
   });
 }
 

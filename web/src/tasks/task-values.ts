@@ -5,6 +5,15 @@ import type {
   TITLE_MAX as ServerTitleMax,
 } from '../../../src/tasks/task';
 import type { Priority, TaskCreateInput, TaskJson, TaskPatchInput, TaskStatus } from '../api/types';
+import {
+  emptySchedule,
+  type ScheduleValues,
+  scheduleCreateInput,
+  scheduleFieldsFromServer,
+  scheduleOf,
+  schedulePatch,
+  validateSchedule,
+} from '../recurrence/schedule-values';
 import { parseTags } from './view-filters';
 
 // A task as its form holds it (strings, as inputs do), and back to the API's bodies.
@@ -16,15 +25,14 @@ export const DESCRIPTION_MAX: typeof ServerDescriptionMax = 1000;
 export const TAGS_MAX: typeof ServerTagsMax = 10;
 export const TAG_MAX: typeof ServerTagMax = 32;
 
-export interface TaskFormValues {
+/** The due date and time, repeat and reminders are the schedule's (ScheduleValues). */
+export interface TaskFormValues extends ScheduleValues {
   title: string;
   description: string;
   status: TaskStatus;
   priority: Priority;
   /** Comma-separated, as typed. */
   tags: string;
-  /** YYYY-MM-DD from <input type="date">, or empty. */
-  due: string;
   /** A member's user id, or empty for nobody. */
   assignee: string;
 }
@@ -39,6 +47,7 @@ export const emptyValues: TaskFormValues = {
   tags: '',
   due: '',
   assignee: '',
+  ...emptySchedule,
 };
 
 /** A due date given as a plain date (YYYY-MM-DD) is stored as midnight UTC. */
@@ -49,13 +58,16 @@ const isUtcMidnight = (date: Date) =>
   date.getUTCMilliseconds() === 0;
 
 export function valuesFromTask(task: TaskJson): TaskFormValues {
+  const due = task.due_date ? dateInputValue(new Date(task.due_date)) : '';
   return {
+    ...scheduleOf(task, due),
     title: task.title,
     description: task.description ?? '',
     status: task.status,
     priority: task.priority,
     tags: task.tags.join(', '),
-    due: task.due_date ? dateInputValue(new Date(task.due_date)) : '',
+    due,
+    time: task.due_date ? timeInputValue(new Date(task.due_date)) : '',
     assignee: task.assignee_id ?? '',
   };
 }
@@ -63,7 +75,7 @@ export function valuesFromTask(task: TaskJson): TaskFormValues {
 const codePoints = (s: string) => [...s].length;
 
 export function validate(values: TaskFormValues): TaskFormErrors {
-  const errors: TaskFormErrors = {};
+  const errors: TaskFormErrors = validateSchedule(values);
   const title = values.title.trim();
   if (title === '') errors.title = 'Enter a title.';
   else if (codePoints(title) > TITLE_MAX)
@@ -79,12 +91,14 @@ export function validate(values: TaskFormValues): TaskFormErrors {
 
 /**
  * A date picked in the form means the end of that day where the user is, so a task due
- * today is not overdue until tonight.
+ * today is not overdue until tonight; with a time (HH:MM), that time of the day.
  */
-export function dueFromInput(date: string): string | null {
+export function dueFromInput(date: string, time = ''): string | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!match) return null;
   const [, y, m, d] = match.map(Number) as [number, number, number, number];
+  const clock = /^(\d{2}):(\d{2})$/.exec(time);
+  if (clock) return new Date(y, m - 1, d, Number(clock[1]), Number(clock[2])).toISOString();
   return new Date(y, m - 1, d, 23, 59, 59, 999).toISOString();
 }
 
@@ -95,15 +109,24 @@ function dateInputValue(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
+/** HH:MM of a due date with a time of day: not a plain date, nor the end of a local day. */
+function timeInputValue(date: Date): string {
+  if (isUtcMidnight(date) || isEndOfDay(date)) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+const isEndOfDay = (date: Date) => date.getHours() === 23 && date.getMinutes() === 59;
+
 export function createInput(values: TaskFormValues): TaskCreateInput {
   const input: TaskCreateInput = { title: values.title.trim(), priority: values.priority };
   if (values.description.trim()) input.description = values.description;
   const tags = parseTags(values.tags);
   if (tags.length > 0) input.tags = tags;
-  const due = dueFromInput(values.due);
+  const due = dueFromInput(values.due, values.time);
   if (due) input.due_date = due;
   if (values.assignee) input.assignee_id = values.assignee;
-  return input;
+  return { ...input, ...scheduleCreateInput(values) };
 }
 
 /** Only what the form changed, so an edit never overwrites fields it did not touch. */
@@ -117,9 +140,10 @@ export function patchInput(task: TaskJson, values: TaskFormValues): TaskPatchInp
   if (values.priority !== task.priority) patch.priority = values.priority;
   const tags = parseTags(values.tags);
   if (tags.join(',') !== task.tags.join(',')) patch.tags = tags;
-  if (values.due !== before.due) patch.due_date = dueFromInput(values.due);
+  if (values.due !== before.due || values.time !== before.time)
+    patch.due_date = dueFromInput(values.due, values.time);
   if (values.assignee !== before.assignee) patch.assignee_id = values.assignee || null;
-  return patch;
+  return { ...patch, ...schedulePatch(task, values) };
 }
 
 export function isOverdue(task: TaskJson, now = Date.now()): boolean {
@@ -134,7 +158,7 @@ export function formatDue(iso: string, now = new Date()): string {
   const date = new Date(iso);
   const plainDate = isUtcMidnight(date);
   const year = plainDate ? date.getUTCFullYear() : date.getFullYear();
-  const endOfDay = date.getHours() === 23 && date.getMinutes() === 59;
+  const endOfDay = isEndOfDay(date);
   return date.toLocaleString(undefined, {
     day: 'numeric',
     month: 'short',
@@ -154,6 +178,7 @@ export function formErrorsFromServer(errors: { path: string; message: string }[]
     tags: 'tags',
     due_date: 'due',
     assignee_id: 'assignee',
+    ...scheduleFieldsFromServer,
   };
   const result: TaskFormErrors = {};
   for (const error of errors) {
