@@ -346,9 +346,10 @@ BEGIN
     SELECT * INTO v_task FROM tasks t WHERE t.id = v_due.task_id;
     CONTINUE WHEN NOT FOUND OR v_task.status = 'completed';
     INSERT INTO notifications (user_id, task_id, list_id, reminder_id, title, due_date, fire_at,
-                               fired_at, late, email_due)
+                               fired_at, created_at, late, email_due)
     SELECT u.id, v_task.id, v_task.list_id, v_due.reminder_id, v_task.title, v_task.due_date,
            v_due.fire_at, date_trunc('milliseconds', v_fired_at),
+           date_trunc('milliseconds', v_fired_at),
            v_fired_at > v_due.fire_at + interval '1 minute',
            CASE WHEN p_email AND u.email_reminders THEN v_fired_at END
       FROM users u
