@@ -14,6 +14,15 @@ export const IdPageQuerySchema = z.strictObject({
     .openapi({ type: 'string', description: 'From the previous page (X-Next-Cursor)' }),
 });
 
+/** The {id} of one such thing in a path. */
+export const IdPathParamSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
+    .transform(Number)
+    .openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 3 }),
+});
+
 export const idPageHeaders = {
   Link: { description: '<…>; rel="next" when there is a next page', schema: { type: 'string' } },
   'X-Next-Cursor': { description: 'Cursor of the next page', schema: { type: 'string' } },

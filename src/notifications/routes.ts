@@ -1,11 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { idPageHeaders } from '../http/id-pages.js';
+import { IdPathParamSchema, idPageHeaders } from '../http/id-pages.js';
 import { jsonContent, problemResponses, signedIn } from '../http/openapi-responses.js';
-import {
-  NotificationIdParamSchema,
-  NotificationListQuerySchema,
-  NotificationSchema,
-} from './schemas.js';
+import { NotificationListQuerySchema, NotificationSchema } from './schemas.js';
 
 const tags = ['Notifications'];
 
@@ -33,7 +29,7 @@ export const notificationRoutes = {
     tags,
     security: signedIn,
     summary: 'Mark a notification read',
-    request: { params: NotificationIdParamSchema },
+    request: { params: IdPathParamSchema },
     responses: {
       200: jsonContent(NotificationSchema, 'The notification'),
       ...problemResponses(400, 404),

@@ -30,14 +30,6 @@ export const NotificationListQuerySchema = IdPageQuerySchema.extend({
     .openapi({ type: 'string', enum: ['true', 'false'], description: 'true: only unread ones' }),
 });
 
-export const NotificationIdParamSchema = z.object({
-  id: z
-    .string()
-    .regex(/^[1-9]\d{0,15}$/, 'must be a positive whole number')
-    .transform(Number)
-    .openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 3 }),
-});
-
 export const notificationToJson = (n: Notification): NotificationJson => ({
   id: n.id,
   task_id: n.taskId,

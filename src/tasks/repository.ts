@@ -237,20 +237,22 @@ export class TaskRepository {
    * completed -> pending, anything else -> completed; a recurring task completes its
    * occurrence and moves on to the next one.
    */
-  async toggle(userId: string, id: number, expectedVersion?: number): Promise<Task | undefined> {
-    const rows = await this.advancing(userId, id, 'task_toggle', (advance) => [
-      userId,
-      id,
-      expectedVersion ?? null,
-      advance?.occurrence ?? null,
-      advance?.next ?? null,
-    ]);
-    return rows[0] && toTask(rows[0]);
+  toggle(userId: string, id: number, expectedVersion?: number): Promise<Task | undefined> {
+    return this.step('task_toggle', userId, id, expectedVersion);
   }
 
   /** Moves a recurring task to its next occurrence without completing this one. */
-  async skip(userId: string, id: number, expectedVersion?: number): Promise<Task | undefined> {
-    const rows = await this.advancing(userId, id, 'task_skip', (advance) => [
+  skip(userId: string, id: number, expectedVersion?: number): Promise<Task | undefined> {
+    return this.step('task_skip', userId, id, expectedVersion);
+  }
+
+  private async step(
+    fn: 'task_toggle' | 'task_skip',
+    userId: string,
+    id: number,
+    expectedVersion?: number,
+  ): Promise<Task | undefined> {
+    const rows = await this.advancing(userId, id, fn, (advance) => [
       userId,
       id,
       expectedVersion ?? null,
