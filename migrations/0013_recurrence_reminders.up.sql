@@ -72,7 +72,7 @@ REVOKE UPDATE, DELETE ON task_completions FROM todo_runtime;
 
 -- What the server needs to work out a task's next occurrence, as the DETAIL of TDRC1.
 CREATE FUNCTION task_recurrence_detail(p_task tasks) RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, public
 AS $$
   SELECT json_build_object(
@@ -142,7 +142,7 @@ CREATE TRIGGER tasks_advance_recurrence BEFORE UPDATE OF status ON tasks
 -- runs in the time zone of the task's owner (after tasks_follow_list, by the trigger's name,
 -- so that a task moved to another owner's list takes the new owner's).
 CREATE FUNCTION tasks_anchor_recurrence() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
+LANGUAGE plpgsql
 SET search_path = pg_catalog, public
 AS $$
 BEGIN

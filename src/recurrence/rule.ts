@@ -86,6 +86,14 @@ export function checkRecurrence(text: string, mode: RecurrenceMode): RuleCheck {
   }
 }
 
+/**
+ * The stored form of a rule checkRecurrence has accepted, without checking again that it
+ * produces a date (the costly part of the check).
+ */
+export function normaliseRecurrence(text: string, mode: RecurrenceMode): string {
+  return formatRule(parseRule(text, mode));
+}
+
 /** Where completing (or skipping) the current occurrence moves the due date; null when COUNT or UNTIL leaves none. */
 export function nextOccurrence(input: NextOccurrenceInput): Date | null {
   let rule: Rule;

@@ -4,7 +4,7 @@ import { fail } from '../errors.js';
 import { conditionalWriter, etagOf } from '../http/conditional.js';
 import type { AppEnv } from '../http/context.js';
 import { idPage } from '../http/id-pages.js';
-import { checkRecurrence } from '../recurrence/rule.js';
+import { normaliseRecurrence } from '../recurrence/rule.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { defaultOrder, type ListQuery, type ListSelection } from './list-query.js';
 import type { TaskRepository } from './repository.js';
@@ -167,8 +167,7 @@ function writableFields(body: Partial<TaskCreateBody> | TaskPatchBody): Partial<
 /** The rule as stored: the schema has checked it, this writes it the one way. */
 function normalisedRule(body: Partial<TaskCreateBody> | TaskPatchBody): string | null {
   if (body.recurrence === null || body.recurrence === undefined) return null;
-  const check = checkRecurrence(body.recurrence, body.recurrence_mode ?? 'fixed');
-  return check.ok ? check.rule : body.recurrence;
+  return normaliseRecurrence(body.recurrence, body.recurrence_mode ?? 'fixed');
 }
 
 /** The list and parent a body names; absent ones leave the task where it is. */

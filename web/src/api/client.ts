@@ -183,16 +183,8 @@ export const patchProfile = (input: ProfilePatchInput) =>
 
 export interface NotificationPage {
   notifications: NotificationJson[];
-  /** The Link rel="next" address: absent on the last page. */
-  next: string | null;
-}
-
-/** The rel="next" target of a Link header, as a path of this origin. */
-export function nextLink(header: string | null): string | null {
-  const match = header && /<([^>]+)>\s*;\s*rel="?next"?/.exec(header);
-  if (!match) return null;
-  const url = new URL(match[1]!, window.location.origin);
-  return `${url.pathname}${url.search}`;
+  /** X-Next-Cursor, as for tasks: absent on the last page. */
+  nextCursor: string | null;
 }
 
 export async function listNotifications(
@@ -204,7 +196,7 @@ export async function listNotifications(
   const response = await request(`/api/notifications?${params}`, { signal });
   return {
     notifications: (await response.json()) as NotificationJson[],
-    next: nextLink(response.headers.get('Link')),
+    nextCursor: response.headers.get('X-Next-Cursor'),
   };
 }
 

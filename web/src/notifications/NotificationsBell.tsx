@@ -25,7 +25,7 @@ export function NotificationsBell() {
   const panelId = useId();
 
   const count = unread.data?.notifications.length ?? 0;
-  const more = unread.data?.next != null;
+  const more = unread.data?.nextCursor != null;
   const countText = more ? `${UNREAD_LIMIT}+` : String(count);
   useAnnounceNew(unread.data?.notifications);
 
