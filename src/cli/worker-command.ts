@@ -15,11 +15,10 @@ export const workerCommand: Command = {
   async run(ctx) {
     const db = await ctx.open();
     if (ctx.config.MIGRATE_ON_START) await migrateOnStart(ctx.config, ctx.logger, db);
-    const migrator = new Migrator(db);
-    const { version } = await migrator.currentVersion();
-    if (version < migrator.latestVersion) {
+    const { version, pending } = await new Migrator(db).currentVersion();
+    if (pending > 0) {
       throw new CliError(
-        `the database is at migration ${version} of ${migrator.latestVersion}: run todo db migrate first`,
+        `the database is at migration ${version} with ${pending} pending: run todo db migrate first`,
       );
     }
     const scheduler = startRemindersFor(ctx.config, db, ctx.logger);

@@ -223,7 +223,10 @@ describe('the scheduler loops', () => {
     );
     const mailer: ReminderMailer = { send: vi.fn(async () => {}), close: vi.fn() };
     const before = activeTimers();
-    const scheduler = startReminderScheduler(db, silentLogger, { pollMs: 60_000, mailer });
+    const scheduler = startReminderScheduler(db, silentLogger, {
+      pollMs: 60_000,
+      email: { mailer, taskUrl: () => 'https://tasks.example.test/' },
+    });
     // One pass of each loop, then each waits on its timer.
     await waitFor('both loops to run once', () => (calls.length >= 2 ? true : undefined), 2000);
     await sleep(20);
@@ -795,8 +798,7 @@ describe('reminder emails through a real SMTP server', () => {
     );
     const scheduler = startReminderScheduler(db, logs.logger, {
       pollMs: 100,
-      mailer,
-      taskUrl: (taskId) => `https://tasks.example.test/?task=${taskId}`,
+      email: { mailer, taskUrl: (taskId) => `https://tasks.example.test/?task=${taskId}` },
       ...options,
     });
     cleanups.push(() => scheduler.stop());

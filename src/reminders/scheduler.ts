@@ -14,10 +14,8 @@ export interface ReminderSchedulerOptions {
   pollMs: number;
   /** Reminders fired per statement; a backlog drains in statements of this many. */
   batchSize?: number;
-  /** Sends reminder emails; none: notifications only. */
-  mailer?: ReminderMailer;
-  /** Link to a task (in its list) in the web app, for the email. */
-  taskUrl?: (taskId: number, listId: number) => string;
+  /** Reminder emails: who sends them, and the web app's link to a task; none: notifications only. */
+  email?: ReminderEmail;
   /** First retry of a failed email after this long, doubling each time (up to an hour). */
   retryBaseMs?: number;
   /** Tries of one email before it is given up. */
@@ -30,6 +28,12 @@ export interface ReminderScheduler {
   /** Sends the emails due now; how many it tried. */
   deliverDue(): Promise<number>;
   stop(): Promise<void>;
+}
+
+export interface ReminderEmail {
+  mailer: ReminderMailer;
+  /** Absolute link to a task (in its list) in the web app. */
+  taskUrl: (taskId: number, listId: number) => string;
 }
 
 interface EmailRow extends Row {
@@ -58,7 +62,7 @@ export function startReminderScheduler(
   const batchSize = options.batchSize ?? 500;
   const retryBaseMs = options.retryBaseMs ?? 30_000;
   const maxAttempts = options.maxEmailAttempts ?? 8;
-  const mailer = options.mailer;
+  const email = options.email;
   let stopped = false;
 
   async function fireDue(): Promise<number> {
@@ -66,7 +70,7 @@ export function startReminderScheduler(
     for (;;) {
       const [row] = await db.query<{ fired: number }>(
         'SELECT reminders_fire($1, $2) AS fired',
-        [batchSize, mailer !== undefined],
+        [batchSize, email !== undefined],
         { name: 'reminders_fire' },
       );
       const fired = Number(row?.fired ?? 0);
@@ -76,13 +80,13 @@ export function startReminderScheduler(
   }
 
   async function deliverDue(): Promise<number> {
-    if (!mailer) return 0;
+    if (!email) return 0;
     const rows = await db.query<EmailRow>(
       'SELECT * FROM notification_email_claim($1, $2::interval)',
       [50, EMAIL_LEASE],
       { name: 'notification_email_claim' },
     );
-    await Promise.all(rows.map((row) => deliver(mailer, row)));
+    await Promise.all(rows.map((row) => deliver(email, row)));
     return rows.length;
   }
 
@@ -92,10 +96,9 @@ export function startReminderScheduler(
       name: 'notification_email_done',
     });
 
-  async function deliver(sender: ReminderMailer, row: EmailRow): Promise<void> {
-    const taskId = Number(row.task_id);
+  async function deliver({ mailer, taskUrl }: ReminderEmail, row: EmailRow): Promise<void> {
     try {
-      await sender.send({
+      await mailer.send({
         to: row.email,
         name: row.name,
         title: row.title,
@@ -103,8 +106,7 @@ export function startReminderScheduler(
         fireAt: row.fire_at,
         late: row.late,
         timeZone: row.timezone,
-        taskUrl:
-          options.taskUrl?.(taskId, Number(row.list_id)) ?? `http://localhost/?task=${taskId}`,
+        taskUrl: taskUrl(Number(row.task_id), Number(row.list_id)),
       });
       await markEmail(row.id, true, null);
     } catch (error) {
@@ -151,7 +153,7 @@ export function startReminderScheduler(
 
   const stops: (() => void)[] = [];
   const running = [loop('reminders fired', fireDue).done];
-  if (mailer) running.push(loop('reminder emails sent', deliverDue).done);
+  if (email) running.push(loop('reminder emails sent', deliverDue).done);
 
   return {
     fireDue,
@@ -160,7 +162,7 @@ export function startReminderScheduler(
       stopped = true;
       for (const stop of stops) stop();
       await Promise.all(running);
-      mailer?.close();
+      email?.mailer.close();
     },
   };
 }

@@ -10,9 +10,15 @@ export function startRemindersFor(config: Config, db: Database, logger: Logger):
   const base = publicBaseUrl(config);
   const scheduler = startReminderScheduler(db, logger, {
     pollMs: config.REMINDER_POLL_MS,
-    ...(config.SMTP_URL ? { mailer: createReminderMailer(config.SMTP_URL, config.MAIL_FROM) } : {}),
-    // The web app opens a list by ?list=; the task is in it.
-    taskUrl: (_taskId, listId) => `${base}/?list=${listId}`,
+    ...(config.SMTP_URL
+      ? {
+          email: {
+            mailer: createReminderMailer(config.SMTP_URL, config.MAIL_FROM),
+            // The web app opens a list by ?list=; the task is in it.
+            taskUrl: (_taskId, listId) => `${base}/?list=${listId}`,
+          },
+        }
+      : {}),
   });
   logger.info(
     { pollMs: config.REMINDER_POLL_MS, email: config.SMTP_URL !== undefined },
